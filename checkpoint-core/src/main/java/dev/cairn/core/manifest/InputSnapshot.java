@@ -25,8 +25,5 @@ public record InputSnapshot(long position, long closedAt, FileRef channelState, 
         if (closedAt < -1) {
             throw new IllegalArgumentException("closedAt must be >= -1, was " + closedAt);
         }
-        if (closedAt >= 0 && closedAt < position) {
-            throw new IllegalArgumentException("marker offset " + closedAt + " lies below position " + position);
-        }
     }
 }

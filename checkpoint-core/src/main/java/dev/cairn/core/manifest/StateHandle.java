@@ -28,6 +28,18 @@ public record StateHandle(String backend, List<FileRef> files, Map<String, Strin
         return new StateHandle(backend, List.of(), Map.of());
     }
 
+    /** Metadata key under which a backend records the names of the registered states. */
+    public static final String LAYOUT_KEY = "layout";
+
+    /** The names of the registered states, as the backend recorded them (empty if none). */
+    public java.util.List<String> layout() {
+        String names = metadata.get(LAYOUT_KEY);
+        if (names == null || names.isEmpty()) {
+            return List.of();
+        }
+        return List.of(names.split(","));
+    }
+
     public long totalBytes() {
         long sum = 0;
         for (FileRef f : files) {

@@ -188,7 +188,15 @@ public final class CheckpointCoordinator implements AutoCloseable {
         if (stopped || pending.size() >= config.maxConcurrent()) {
             return -1;
         }
-        long id = storage.allocateCheckpointId(); // durable before any operator hears of it
+        long id;
+        try {
+            id = storage.allocateCheckpointId(); // durable before any operator hears of it
+        } catch (CairnException e) {
+            lastTriggerNanos = time.nanoTime(); // retry at the next interval, not at every tick
+            triggeredOnce = true;
+            countFailure("no checkpoint id could be allocated: " + e.getMessage());
+            return -1;
+        }
         long now = time.nanoTime();
         pending.put(id, new PendingCheckpoint(id, now, operators));
         triggeredOnce = true;
@@ -362,12 +370,15 @@ public final class CheckpointCoordinator implements AutoCloseable {
         if (p == null) {
             return;
         }
-        failedCounter.increment();
         transport.abort(epoch, checkpointId);
-        consecutiveFailures++;
-        String message = "checkpoint " + checkpointId + " of job '" + jobId + "' failed: " + reason;
-        LOG.warn(message);
         listener.onFailed(checkpointId, reason);
+        countFailure("checkpoint " + checkpointId + " of job '" + jobId + "' failed: " + reason);
+    }
+
+    private void countFailure(String message) {
+        failedCounter.increment();
+        consecutiveFailures++;
+        LOG.warn(message);
         if (consecutiveFailures > config.tolerableFailures()) {
             stopped = true;
             failure = new CairnException(CairnException.Reason.CHECKPOINT_FAILED, message + "; " + consecutiveFailures

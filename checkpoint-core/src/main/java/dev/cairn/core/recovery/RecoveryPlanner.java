@@ -61,19 +61,7 @@ public final class RecoveryPlanner {
             if (latest instanceof LatestResult.Found found) {
                 chosen = found.manifest();
             } else if (!options.forceFresh()) {
-                Optional<EpochRecord> existing = storage.currentEpoch();
-                if (latest instanceof LatestResult.NoneValid none) {
-                    throw new CairnException(CairnException.Reason.NO_VALID_CHECKPOINT, "job '" + job
-                            + "' has checkpoints but none is valid: " + describe(none.skipped())
-                            + "; refusing to start fresh (that would drop the job's state). Repair or restore a"
-                            + " chosen checkpoint, or force a fresh start explicitly");
-                }
-                if (existing.isPresent()) {
-                    throw new CairnException(CairnException.Reason.NO_VALID_CHECKPOINT, "job '" + job
-                            + "' existed (epoch " + existing.get().epoch() + ") but storage holds no checkpoint;"
-                            + " refusing to start fresh (that would drop the job's state). Force a fresh start"
-                            + " explicitly if that is intended");
-                }
+                refuseFreshStartIfStateWouldBeLost(storage, latest);
             }
         }
         if (chosen == null) {
@@ -94,6 +82,47 @@ public final class RecoveryPlanner {
         LOG.info("job '{}': restoring checkpoint {} (taken in epoch {}) in epoch {}", job, chosen.checkpointId(),
                 chosen.epoch(), epoch.epoch());
         return new RecoveryPlan(epoch, Optional.of(chosen), planOperators(chosen, topology, options.mapping()), skipped);
+    }
+
+    /**
+     * A fresh start is refused when it would drop state a checkpoint protected: some checkpoint of
+     * the current branch exists but is not valid (corrupt), or the restore history says a
+     * checkpoint was restored and it is gone. It is allowed when the job never completed a
+     * checkpoint since its last fresh start (every checkpoint found is on an abandoned branch, or
+     * none exists and the last history entry is a fresh start): restarting fresh then loses
+     * nothing, and refusing would make a job that crashed before its first checkpoint unable to
+     * restart without forcing (see docs/ARCHITECTURE.md, "Refusing a fresh start").
+     */
+    private static void refuseFreshStartIfStateWouldBeLost(CheckpointStorage storage, LatestResult latest) {
+        String job = storage.jobId();
+        if (latest instanceof LatestResult.NoneValid none) {
+            List<LatestResult.Skipped> lost = new ArrayList<>();
+            for (LatestResult.Skipped s : none.skipped()) {
+                if (s.status() != CheckpointStatus.ABANDONED) {
+                    lost.add(s);
+                }
+            }
+            if (!lost.isEmpty()) {
+                throw new CairnException(CairnException.Reason.NO_VALID_CHECKPOINT, "job '" + job
+                        + "' has checkpoints but none is valid: " + describe(lost)
+                        + "; refusing to start fresh (that would drop the job's state). Repair storage, restore a"
+                        + " chosen checkpoint, or force a fresh start explicitly");
+            }
+        }
+        List<dev.cairn.core.storage.RestoreEntry> history = storage.restoreHistory();
+        Optional<EpochRecord> existing = storage.currentEpoch();
+        long lastRestored = history.isEmpty() ? 0 : history.get(history.size() - 1).checkpointId();
+        if (lastRestored > 0) {
+            throw new CairnException(CairnException.Reason.NO_VALID_CHECKPOINT, "job '" + job + "' restored checkpoint "
+                    + lastRestored + " in epoch " + history.get(history.size() - 1).epoch()
+                    + " but storage now holds no valid checkpoint; refusing to start fresh (that would drop the job's"
+                    + " state). Repair storage, or force a fresh start explicitly");
+        }
+        if (history.isEmpty() && existing.isPresent()) {
+            throw new CairnException(CairnException.Reason.NO_VALID_CHECKPOINT, "job '" + job + "' existed (epoch "
+                    + existing.get().epoch() + ") but storage holds no restore history and no valid checkpoint;"
+                    + " refusing to start fresh. Force a fresh start explicitly if that is intended");
+        }
     }
 
     private static Manifest chosenCheckpoint(CheckpointStorage storage, long id, boolean deep) {

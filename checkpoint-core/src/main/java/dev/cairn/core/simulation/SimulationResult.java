@@ -1,0 +1,40 @@
+package dev.cairn.core.simulation;
+
+import java.util.List;
+
+/**
+ * What one simulated run found.
+ *
+ * @param config           the scenario (its seed reproduces the run)
+ * @param violations       what the oracle found wrong; empty for a correct run
+ * @param steps            scheduling steps taken
+ * @param crashes          crashes injected (random kills, crash points, failures)
+ * @param restores         job starts and restores
+ * @param completed        checkpoints completed
+ * @param checkedSnapshots snapshots the oracle checked
+ * @param checkedRestores  restores the oracle checked
+ */
+public record SimulationResult(SimulationConfig config, List<String> violations, int steps, int crashes, int restores,
+                               int completed, int checkedSnapshots, int checkedRestores) {
+    public SimulationResult {
+        violations = List.copyOf(violations);
+    }
+
+    public boolean ok() {
+        return violations.isEmpty();
+    }
+
+    /** A report naming the seed and how to run it alone. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(config).append('\n');
+        sb.append("  steps=").append(steps).append(" crashes=").append(crashes).append(" restores=").append(restores)
+                .append(" completed=").append(completed).append(" checkedSnapshots=").append(checkedSnapshots).append('\n');
+        for (String v : violations) {
+            sb.append("  VIOLATION: ").append(v).append('\n');
+        }
+        sb.append("  replay alone: ./mvnw -q -pl checkpoint-core verify -Dtest=SimulationTest#replaySeed -Dcairn.sim.seed=")
+                .append(config.seed()).append(" -Dsurefire.failIfNoSpecifiedTests=false");
+        return sb.toString();
+    }
+}

@@ -1,0 +1,98 @@
+package dev.cairn.core.simulation;
+
+import dev.cairn.core.AlignmentMode;
+import dev.cairn.core.InFlightMode;
+import dev.cairn.core.protocol.ProtocolDefect;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The oracle can fail: each deliberately broken variant must be reported within a bounded number
+ * of schedules. A variant the oracle never catches would mean the simulation proves nothing.
+ */
+class BrokenVariantsTest {
+    private static final int BOUND = 300;
+
+    /** Runs schedules until one fails; returns its violations (or fails the test). */
+    private static List<String> caught(SimulationConfig.Constraints c, long salt) {
+        Random seeds = new Random(SimulationTest.BASE_SEED ^ salt);
+        for (int i = 0; i < BOUND; i++) {
+            SimulationResult r = SimulationTest.run(SimulationConfig.random(seeds.nextLong(), c));
+            if (!r.ok()) {
+                return new ArrayList<>(r.violations());
+            }
+        }
+        throw new AssertionError("the oracle did not catch " + c + " within " + BOUND + " schedules");
+    }
+
+    private static SimulationConfig.Constraints unaligned(InFlightMode mode, boolean crashes) {
+        return SimulationConfig.Constraints.any().withInFlight(mode).withAlignment(AlignmentMode.UNALIGNED)
+                .withCrashes(crashes);
+    }
+
+    @Test
+    void catchesInFlightRecordsNotRecorded() {
+        List<String> v = caught(unaligned(InFlightMode.COPY, false).withDefect(ProtocolDefect.SKIP_IN_FLIGHT_RECORDS), 11);
+        assertThat(String.join("\n", v)).containsAnyOf("channel state of", "bank total", "word occurrences");
+    }
+
+    @Test
+    void catchesMarkersSentAfterFurtherRecords() {
+        List<String> v = caught(unaligned(null, false).withDefect(ProtocolDefect.LATE_MARKERS), 12);
+        assertThat(String.join("\n", v)).containsAnyOf("not a consistent cut", "channel state of");
+    }
+
+    @Test
+    void catchesAMarkerClosingAnotherCheckpointsRecording() {
+        List<String> v = caught(unaligned(InFlightMode.COPY, false).withMinConcurrent(2)
+                .withDefect(ProtocolDefect.MARKER_CLOSES_ALL), 13);
+        assertThat(String.join("\n", v)).contains("channel state of");
+    }
+
+    @Test
+    void catchesReferenceRangeFromFetchPosition() {
+        List<String> v = caught(unaligned(InFlightMode.REFERENCE, false).withDefect(ProtocolDefect.FETCH_POSITION_AS_START), 14);
+        assertThat(String.join("\n", v)).contains("channel state of");
+    }
+
+    @Test
+    void catchesMissingEpochFilterAfterRestore() {
+        List<String> v = caught(unaligned(null, true).withDefect(SimDefect.NO_EPOCH_FILTER), 21);
+        assertThat(String.join("\n", v)).containsAnyOf("rolled-back run", "bank total", "word occurrences");
+    }
+
+    @Test
+    void catchesReferenceReplayWithoutEpochFloor() {
+        List<String> v = caught(unaligned(InFlightMode.REFERENCE, true).withDefect(SimDefect.RANGE_WITHOUT_EPOCH_FLOOR), 22);
+        assertThat(String.join("\n", v)).containsAnyOf("rolled-back run", "bank total", "word occurrences");
+    }
+
+    @Test
+    void catchesACheckpointRecordedDuringReplay() {
+        List<String> v = caught(unaligned(null, true).withDefect(SimDefect.RECORD_DURING_REPLAY), 23);
+        assertThat(v).isNotEmpty();
+    }
+
+    @Test
+    void catchesRetentionDeletingFilesOfAPendingCheckpoint() {
+        List<String> v = caught(unaligned(null, false).withMinConcurrent(2).withDefect(SimDefect.RETENTION_IGNORES_PENDING), 24);
+        assertThat(String.join("\n", v)).contains("retention deleted a file of pending checkpoint");
+    }
+
+    @Test
+    void catchesRetentionByAStalledCoordinatorOfAnOlderEpoch() {
+        List<String> v = caught(unaligned(null, true).withDefect(SimDefect.RETENTION_WITHOUT_EPOCH_CHECK), 25);
+        assertThat(v).isNotEmpty();
+    }
+
+    @Test
+    void catchesAFreshStartMissingFromTheRestoreHistory() {
+        List<String> v = caught(unaligned(null, true).withDefect(SimDefect.FRESH_START_NOT_IN_HISTORY), 26);
+        assertThat(String.join("\n", v)).containsAnyOf("abandoned", "never committed", "although checkpoint");
+    }
+}

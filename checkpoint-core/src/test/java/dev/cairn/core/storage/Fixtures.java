@@ -43,15 +43,26 @@ final class Fixtures {
 
     /** Writes the files and local snapshots of checkpoint {@code id} and commits its manifest. */
     static Manifest checkpoint(CheckpointStorage storage, long id, int epoch) {
-        return storage(storage, id, epoch, true);
+        return storage(storage, id, epoch, true, List.of());
+    }
+
+    /** Like {@link #checkpoint}, with the account's state also referencing {@code reused} (e.g. an older shared file). */
+    static Manifest checkpointReusing(CheckpointStorage storage, long id, int epoch, FileRef reused) {
+        return storage(storage, id, epoch, true, List.of(reused));
+    }
+
+    /** The shared file a fixture checkpoint created. */
+    static FileRef sharedFile(Manifest m) {
+        return m.files().stream().filter(f -> f.path().startsWith("shared/") && f.path().contains("/" + m.checkpointId() + "-"))
+                .findFirst().orElseThrow();
     }
 
     /** Writes the files and local snapshots of checkpoint {@code id}, but no manifest. */
     static Manifest uncommitted(CheckpointStorage storage, long id, int epoch) {
-        return storage(storage, id, epoch, false);
+        return storage(storage, id, epoch, false, List.of());
     }
 
-    private static Manifest storage(CheckpointStorage storage, long id, int epoch, boolean commit) {
+    private static Manifest storage(CheckpointStorage storage, long id, int epoch, boolean commit, List<FileRef> reused) {
         FileRef sourceState = write(storage.createPrivateFile(id, "source", "offsets"), "offsets of " + id);
         FileRef sst = write(storage.createSharedFile("account", id, "000012.sst"), "sst of " + id + " ".repeat(40));
         FileRef accountState = write(storage.createPrivateFile(id, "account", "state/CURRENT"), "current " + id);
@@ -61,7 +72,7 @@ final class Fixtures {
                 new StateHandle("memory", List.of(sourceState), Map.of()), Map.of(), Map.of("source->account", 17L * id),
                 Map.of("payments-0", 42L * id), Map.of());
         LocalSnapshot account = new LocalSnapshot("account", id, epoch, InFlightMode.COPY,
-                new StateHandle("rocksdb", List.of(accountState, sst), Map.of("000012.sst", sst.path())),
+                new StateHandle("rocksdb", concat(List.of(accountState, sst), reused), Map.of("000012.sst", sst.path())),
                 Map.of("source->account", new InputSnapshot(10L * id, -1, inFlight, 2, 58)), Map.of(), Map.of(),
                 Map.of("note", "fixture"));
         storage.readLocalSnapshot(storage.writeLocalSnapshot(source));
@@ -73,6 +84,12 @@ final class Fixtures {
             storage.commitManifest(m);
         }
         return m;
+    }
+
+    private static List<FileRef> concat(List<FileRef> a, List<FileRef> b) {
+        List<FileRef> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     static FileRef write(CheckpointFileWriter writer, String content) {

@@ -9,5 +9,11 @@ public enum CheckpointStatus {
     /** The manifest or a referenced file is damaged or missing. */
     CORRUPT,
     /** Valid, but on a branch a later restore abandoned. */
-    ABANDONED
+    ABANDONED,
+    /**
+     * Intact, but written by a newer cairn in a format this build cannot read. Skipped by latest()
+     * like a damaged one, but never removed by retention, and a caller may refuse to fall back past
+     * it (restoring an older checkpoint after a downgrade rolls the job back further than needed).
+     */
+    NEWER_FORMAT
 }

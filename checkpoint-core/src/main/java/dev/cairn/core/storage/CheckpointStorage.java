@@ -71,7 +71,8 @@ public interface CheckpointStorage extends AutoCloseable {
     CheckpointFileWriter createSharedFile(String operatorId, long checkpointId, String baseName);
 
     /**
-     * Opens a referenced file for reading.
+     * Opens a referenced file for reading. Reading it to the end also checks its size and CRC32C
+     * (a {@link CorruptCheckpointException} at the end of the stream if they differ).
      *
      * @throws CorruptCheckpointException if it is missing, has another size than recorded, or
      *                                    escapes the job root
@@ -103,7 +104,7 @@ public interface CheckpointStorage extends AutoCloseable {
      * The newest checkpoint that can be restored: the highest id whose manifest parses and
      * verifies, whose files all exist with their recorded sizes (and checksums, when {@code deep}),
      * and which is not on an abandoned branch of the restore history. Skipped ones are logged and
-     * listed with their reason.
+     * listed with their reason. A storage that cannot be read is an error, never a reason to skip.
      */
     LatestResult latest(boolean deep);
 
@@ -120,7 +121,9 @@ public interface CheckpointStorage extends AutoCloseable {
      * checkpoints that {@link #latest} would accept; removes older and abandoned-branch ones and
      * incomplete directories not in {@code pending}; removes shared files that no retained
      * manifest references and whose creating checkpoint is not pending. Manifests go first, so a
-     * crash at any point never leaves a retained checkpoint unreadable.
+     * crash at any point never leaves a retained checkpoint unreadable. {@code pending} must hold
+     * every id allocated and neither completed nor aborted at the time of the call; {@code keep}
+     * must be at least 1.
      */
     RetentionResult retain(int keep, Set<Long> pending, int coordinatorEpoch);
 

@@ -21,7 +21,11 @@ public sealed interface LatestResult {
         }
     }
 
-    /** No checkpoint directory at all. */
+    /**
+     * No checkpoint was ever committed: no checkpoint directory holds a manifest (directories of
+     * checkpoints that never committed do not count: without a manifest a checkpoint does not
+     * exist). Whether the job existed before is for the caller to tell from the epoch record.
+     */
     record NoCheckpoint() implements LatestResult {
         @Override
         public List<Skipped> skipped() {

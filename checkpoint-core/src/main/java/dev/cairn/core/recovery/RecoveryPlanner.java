@@ -86,7 +86,7 @@ public final class RecoveryPlanner {
 
     /**
      * A fresh start is refused when it would drop state a checkpoint protected: some checkpoint of
-     * the current branch exists but is not valid (corrupt), or the restore history says a
+     * the current branch has a manifest but is not valid (corrupt, files missing), or the restore history says a
      * checkpoint was restored and it is gone. It is allowed when the job never completed a
      * checkpoint since its last fresh start (every checkpoint found is on an abandoned branch, or
      * none exists and the last history entry is a fresh start): restarting fresh then loses
@@ -98,7 +98,7 @@ public final class RecoveryPlanner {
         if (latest instanceof LatestResult.NoneValid none) {
             List<LatestResult.Skipped> lost = new ArrayList<>();
             for (LatestResult.Skipped s : none.skipped()) {
-                if (s.status() != CheckpointStatus.ABANDONED) {
+                if (s.status() == CheckpointStatus.CORRUPT) {
                     lost.add(s);
                 }
             }

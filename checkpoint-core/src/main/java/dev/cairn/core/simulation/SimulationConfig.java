@@ -22,11 +22,13 @@ import java.util.Set;
  * @param checkpoints      checkpoint settings (intervals in virtual time)
  * @param steps            scheduling steps before the run is drained and checked
  * @param crashes          whether crashes, zombies, stalled coordinators and storage faults happen
+ * @param minConcurrent    the least maximum of concurrent checkpoints drawn
  * @param protocolDefects  deliberate protocol bugs (tests of the oracle only)
  * @param simDefects       deliberate runtime bugs (tests of the oracle only)
  */
 public record SimulationConfig(long seed, Workload workload, String shape, CheckpointConfig checkpoints, int steps,
-                               boolean crashes, Set<ProtocolDefect> protocolDefects, Set<SimDefect> simDefects) {
+                               boolean crashes, int minConcurrent, Set<ProtocolDefect> protocolDefects,
+                               Set<SimDefect> simDefects) {
 
     /** What a scenario may vary; fixed dimensions narrow the random choice. */
     public record Constraints(InFlightMode inFlight, AlignmentMode alignment, Boolean crashes, String workload,
@@ -67,13 +69,26 @@ public record SimulationConfig(long seed, Workload workload, String shape, Check
     /** Draws a scenario from {@code seed} within {@code c}. */
     public static SimulationConfig random(long seed, Constraints c) {
         Random r = new Random(seed);
-        String workloadName = c.workload() != null ? c.workload() : (r.nextInt(4) == 0 ? "wordcount" : "bank");
-        AlignmentMode alignment = c.alignment() != null ? c.alignment()
-                : (r.nextInt(4) == 0 ? AlignmentMode.ALIGNED : AlignmentMode.UNALIGNED);
-        InFlightMode inFlight = c.inFlight() != null ? c.inFlight() : (r.nextBoolean() ? InFlightMode.COPY : InFlightMode.REFERENCE);
-        TriggerStyle triggers = alignment == AlignmentMode.ALIGNED ? TriggerStyle.SOURCES_ONLY
-                : (r.nextBoolean() ? TriggerStyle.ALL_OPERATORS : TriggerStyle.SOURCES_ONLY);
-        boolean crashes = c.crashes() != null ? c.crashes() : r.nextBoolean();
+        // Draw every dimension first, then apply the constraints: the same seed gives the same draws.
+        String workloadName = r.nextInt(4) == 0 ? "wordcount" : "bank";
+        AlignmentMode alignment = r.nextInt(4) == 0 ? AlignmentMode.ALIGNED : AlignmentMode.UNALIGNED;
+        InFlightMode inFlight = r.nextBoolean() ? InFlightMode.COPY : InFlightMode.REFERENCE;
+        boolean allTriggered = r.nextBoolean();
+        boolean crashes = r.nextBoolean();
+        if (c.workload() != null) {
+            workloadName = c.workload();
+        }
+        if (c.alignment() != null) {
+            alignment = c.alignment();
+        }
+        if (c.inFlight() != null) {
+            inFlight = c.inFlight();
+        }
+        if (c.crashes() != null) {
+            crashes = c.crashes();
+        }
+        TriggerStyle triggers = alignment == AlignmentMode.ALIGNED || !allTriggered
+                ? TriggerStyle.SOURCES_ONLY : TriggerStyle.ALL_OPERATORS;
 
         Workload workload;
         String shape;
@@ -101,9 +116,62 @@ public record SimulationConfig(long seed, Workload workload, String shape, Check
             cb.alignmentTimeout(Duration.ofMillis(r.nextInt(30)));
         }
         int steps = 600 + r.nextInt(1_400);
-        return new SimulationConfig(seed, workload, shape, cb.build(), steps, crashes,
+        return new SimulationConfig(seed, workload, shape, cb.build(), steps, crashes, minConcurrent,
                 c.protocolDefects().isEmpty() ? Set.of() : EnumSet.copyOf(c.protocolDefects()),
                 c.simDefects().isEmpty() ? Set.of() : EnumSet.copyOf(c.simDefects()));
+    }
+
+    /** The {@code -D} flags that make {@code SimulationTest#replaySeed} run exactly this scenario. */
+    public String replayFlags() {
+        StringBuilder sb = new StringBuilder("-Dcairn.sim.seed=" + seed);
+        sb.append(" -Dcairn.sim.crashes=").append(crashes);
+        sb.append(" -Dcairn.sim.workload=").append(workload.name());
+        sb.append(" -Dcairn.sim.inFlight=").append(checkpoints.inFlight());
+        sb.append(" -Dcairn.sim.alignment=").append(checkpoints.alignment());
+        if (minConcurrent > 1) {
+            sb.append(" -Dcairn.sim.minConcurrent=").append(minConcurrent);
+        }
+        for (ProtocolDefect d : protocolDefects) {
+            sb.append(" -Dcairn.sim.defect=").append(d);
+        }
+        for (SimDefect d : simDefects) {
+            sb.append(" -Dcairn.sim.defect=").append(d);
+        }
+        return sb.toString();
+    }
+
+    /** Constraints from the {@code -D} flags of {@link #replayFlags()} (absent flags leave a dimension free). */
+    public static Constraints constraintsFromSystemProperties() {
+        Constraints c = Constraints.any();
+        String v;
+        if ((v = System.getProperty("cairn.sim.crashes")) != null) {
+            c = c.withCrashes(Boolean.parseBoolean(v));
+        }
+        if ((v = System.getProperty("cairn.sim.workload")) != null) {
+            c = c.withWorkload(v);
+        }
+        if ((v = System.getProperty("cairn.sim.inFlight")) != null) {
+            c = c.withInFlight(InFlightMode.valueOf(v));
+        }
+        if ((v = System.getProperty("cairn.sim.alignment")) != null) {
+            c = c.withAlignment(AlignmentMode.valueOf(v));
+        }
+        if ((v = System.getProperty("cairn.sim.minConcurrent")) != null) {
+            c = c.withMinConcurrent(Integer.parseInt(v));
+        }
+        if ((v = System.getProperty("cairn.sim.defect")) != null) {
+            for (ProtocolDefect d : ProtocolDefect.values()) {
+                if (d.name().equals(v)) {
+                    c = c.withDefect(d);
+                }
+            }
+            for (SimDefect d : SimDefect.values()) {
+                if (d.name().equals(v)) {
+                    c = c.withDefect(d);
+                }
+            }
+        }
+        return c;
     }
 
     @Override

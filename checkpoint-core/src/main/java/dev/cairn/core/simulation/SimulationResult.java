@@ -33,8 +33,8 @@ public record SimulationResult(SimulationConfig config, List<String> violations,
         for (String v : violations) {
             sb.append("  VIOLATION: ").append(v).append('\n');
         }
-        sb.append("  replay alone: ./mvnw -q -pl checkpoint-core verify -Dtest=SimulationTest#replaySeed -Dcairn.sim.seed=")
-                .append(config.seed()).append(" -Dsurefire.failIfNoSpecifiedTests=false");
+        sb.append("  replay alone: ./mvnw -q -pl checkpoint-core verify -Dtest=SimulationTest#replaySeed ")
+                .append(config.replayFlags()).append(" -Dsurefire.failIfNoSpecifiedTests=false");
         return sb.toString();
     }
 }

@@ -98,9 +98,10 @@ class SimulationTest {
     void replaySeed() {
         String seed = System.getProperty("cairn.sim.seed");
         long s = seed == null ? BASE_SEED : Long.parseLong(seed);
-        SimulationResult r = run(SimulationConfig.random(s, SimulationConfig.Constraints.any()));
+        SimulationConfig.Constraints c = SimulationConfig.constraintsFromSystemProperties();
+        SimulationResult r = run(SimulationConfig.random(s, c));
         assertThat(r.violations()).as(r::describe).isEmpty();
-        SimulationResult again = run(SimulationConfig.random(s, SimulationConfig.Constraints.any()));
+        SimulationResult again = run(SimulationConfig.random(s, c));
         assertThat(again.steps()).as("the same seed replays exactly").isEqualTo(r.steps());
         assertThat(again.crashes()).isEqualTo(r.crashes());
         assertThat(again.completed()).isEqualTo(r.completed());

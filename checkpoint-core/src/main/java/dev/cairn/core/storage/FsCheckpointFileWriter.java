@@ -62,8 +62,12 @@ final class FsCheckpointFileWriter extends CheckpointFileWriter {
         written += len;
     }
 
+    /** Does nothing once finished or aborted, so that a wrapping stream may be closed after {@link #finish()}. */
     @Override
     public synchronized void flush() {
+        if (state == State.FINISHED || state == State.ABORTED) {
+            return;
+        }
         requireOpen();
         try {
             out.flush();

@@ -141,33 +141,29 @@ class CrashSafetyTest {
     @Test
     void aCrashAnywhereInRetentionNeverDamagesARetainedCheckpoint() {
         Path jobDir = ROOT.resolve(JOB);
+        // 1 and 2 go (2's shared file with it), 3 stays and still references 1's shared file,
+        // 4 never committed and is not pending.
         int points = crashAtEveryOperation(storage -> {
             storage.beginEpoch(0, Map.of());
-            List<Manifest> taken = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                long id = storage.allocateCheckpointId();
-                taken.add(i == 3 ? Fixtures.checkpointReusing(storage, id, 1, Fixtures.sharedFile(taken.get(0)))
-                        : Fixtures.checkpoint(storage, id, 1));
-            }
-            Fixtures.uncommitted(storage, storage.allocateCheckpointId(), 1); // 5: failed, not pending
-            return taken;
-        }, storage -> storage.retain(2, Set.of(), 1), outcome -> {
+            Manifest first = Fixtures.checkpoint(storage, storage.allocateCheckpointId(), 1);
+            Manifest second = Fixtures.checkpoint(storage, storage.allocateCheckpointId(), 1);
+            Manifest third = Fixtures.checkpointReusing(storage, storage.allocateCheckpointId(), 1,
+                    Fixtures.sharedFile(first));
+            Fixtures.uncommitted(storage, storage.allocateCheckpointId(), 1);
+            return List.of(first, second, third);
+        }, storage -> storage.retain(1, Set.of(), 1), outcome -> {
             LocalCheckpointStorage s = outcome.storage();
-            LatestResult result = s.latest(true);
-            assertThat(((LatestResult.Found) result).manifest()).isEqualTo(outcome.before().get(3));
-            for (long retained : new long[] {4, 3}) {
-                Manifest m = s.readManifest(retained);
-                assertThat(m).isEqualTo(outcome.before().get((int) retained - 1));
-                for (FileRef f : m.files()) {
-                    s.verifyFile(f, true);
-                }
+            Manifest third = outcome.before().get(2);
+            assertThat(((LatestResult.Found) s.latest(true)).manifest()).isEqualTo(third);
+            assertThat(s.readManifest(3)).isEqualTo(third);
+            for (FileRef f : third.files()) {
+                s.verifyFile(f, true);
             }
             // A later pass finishes the job, whatever state the crash left.
-            RetentionResult again = s.retain(2, Set.of(), 1);
-            assertThat(again.retained()).containsExactly(4L, 3L);
-            assertThat(s.list(true)).extracting(CheckpointListing::checkpointId).containsExactly(4L, 3L);
-            assertThat(outcome.fs().exists(jobDir.resolve(Fixtures.sharedFile(outcome.before().get(0)).path())))
-                    .as("1's shared file is still referenced by 4").isTrue();
+            RetentionResult again = s.retain(1, Set.of(), 1);
+            assertThat(again.retained()).containsExactly(3L);
+            assertThat(s.list(true)).extracting(CheckpointListing::checkpointId).containsExactly(3L);
+            assertThat(outcome.fs().exists(jobDir.resolve(Fixtures.sharedFile(outcome.before().get(1)).path()))).isFalse();
         });
         assertThat(points).isGreaterThan(20);
     }

@@ -282,6 +282,25 @@ class LocalCheckpointStorageTest {
     }
 
     @Test
+    void closingAnUnfinishedWriterRemovesThePartialFileAndAFinishedOneStaysClosable() throws IOException {
+        try (LocalCheckpointStorage storage = Fixtures.open(fs)) {
+            try (CheckpointFileWriter writer = storage.createPrivateFile(1, "account", "partial")) {
+                writer.write(new byte[10]);
+            }
+            assertThat(fs.exists(jobDir.resolve("chk-1/account/partial"))).isFalse();
+
+            CheckpointFileWriter writer = storage.createPrivateFile(1, "account", "whole");
+            FileRef ref;
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(writer)) {
+                out.writeLong(42);
+                ref = writer.finish();
+            }
+            assertThat(ref).isEqualTo(new FileRef("chk-1/account/whole", 8, ref.crc32c()));
+            storage.verifyFile(ref, true);
+        }
+    }
+
+    @Test
     void closeIsIdempotentAndEndsUse() {
         LocalCheckpointStorage storage = Fixtures.open(fs);
         storage.close();

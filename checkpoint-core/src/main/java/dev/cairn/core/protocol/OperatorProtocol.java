@@ -77,6 +77,8 @@ public final class OperatorProtocol {
     private long completedUpTo;
     private boolean live;
     private final List<Long> deferredTriggers = new ArrayList<>();
+    /** Reused by {@link #appendInFlight}, so the hot path does not allocate. */
+    private Pending[] scratch = new Pending[4];
     /** Defect LATE_MARKERS: records to let through before the deferred markers go out. */
     private int lateMarkerCountdown = -1;
 
@@ -180,12 +182,20 @@ public final class OperatorProtocol {
     }
 
     private void appendInFlight(int input, long offset) {
-        for (int k = 0; k < pending.size(); k++) {
-            Pending p = pending.get(k);
-            if (p.open != null && p.open[input]) {
+        // The port may fail a checkpoint from inside appendChannelState (cap exceeded, storage error),
+        // removing it from the pending list: iterate over a copy so no other checkpoint is skipped.
+        int n = pending.size();
+        if (scratch.length < n) {
+            scratch = new Pending[Math.max(4, n * 2)];
+        }
+        pending.toArray(scratch);
+        for (int k = 0; k < n; k++) {
+            Pending p = scratch[k];
+            scratch[k] = null;
+            if (!p.removed && p.open != null && p.open[input]) {
                 if (!defects.contains(ProtocolDefect.SKIP_IN_FLIGHT_RECORDS)) {
-                    port.appendChannelState(p.id, input, offset);
                     p.inFlight[input]++;
+                    port.appendChannelState(p.id, input, offset);
                 }
             }
         }
@@ -487,7 +497,7 @@ public final class OperatorProtocol {
     }
 
     private void maybeReport(Pending p) {
-        if (p.reported || p.aligning || p.state == null || p.markersOutstanding > 0) {
+        if (p.removed || p.reported || p.aligning || p.state == null || p.markersOutstanding > 0) {
             return;
         }
         if (mode == InFlightMode.COPY && p.openCount > 0) {
@@ -570,6 +580,10 @@ public final class OperatorProtocol {
 
     /** Removes {@code p} and undoes what it holds: copy counts, held inputs. */
     private void remove(Pending p) {
+        if (p.removed) {
+            return;
+        }
+        p.removed = true;
         pending.remove(p);
         if (p.open != null && mode == InFlightMode.COPY) {
             for (int i = 0; i < inputCount; i++) {
@@ -620,6 +634,8 @@ public final class OperatorProtocol {
         StateHandle state;
         Map<String, Long> sourceOffsets;
         boolean reported;
+        /** Completed, aborted, declined or failed: every later event for it is ignored. */
+        boolean removed;
 
         Pending(long id) {
             this.id = id;

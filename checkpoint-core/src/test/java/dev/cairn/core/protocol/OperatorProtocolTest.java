@@ -355,4 +355,53 @@ class OperatorProtocolTest {
         p.onMarker(0, 0, 1);
         assertThat(port.drain()).containsExactly("close 1 in0", "close 2 in0");
     }
+
+    @Test
+    void aCheckpointFailedWhileAppendingDoesNotMakeAnotherOneMissTheRecord() {
+        // Found by the simulation: the port fails checkpoint 1 from inside appendChannelState (its
+        // storage write failed); checkpoint 2 must still get the record.
+        OperatorProtocol[] self = new OperatorProtocol[1];
+        RecordingPort failing = new RecordingPort() {
+            @Override
+            public void appendChannelState(long checkpointId, int input, long offset) {
+                super.appendChannelState(checkpointId, input, offset);
+                if (checkpointId == 1) {
+                    self[0].failCheckpoint(1, DeclineReason.STORAGE_FAILURE, "write failed");
+                }
+            }
+        };
+        OperatorProtocol p = OperatorProtocol.builder("op", failing).inputs(1).outputs(0).build();
+        self[0] = p;
+        p.startLive(new long[1]);
+        p.onTrigger(1);
+        p.onTrigger(2);
+        failing.drain();
+        p.onRecord(0, 0);
+        assertThat(failing.drain()).containsExactly("append 1 in0@0", "discard 1", "decline 1 STORAGE_FAILURE",
+                "append 2 in0@0");
+        p.onStateSnapshotDone(2, STATE);
+        p.onMarker(0, 1, 2);
+        assertThat(failing.reports).extracting(LocalSnapshotDraft::checkpointId).containsExactly(2L);
+        assertThat(failing.reports.get(0).inFlightRecords()).containsExactly(1);
+    }
+
+    @Test
+    void aCheckpointFailedWhileClosingIsNeverReported() {
+        OperatorProtocol[] self = new OperatorProtocol[1];
+        RecordingPort failing = new RecordingPort() {
+            @Override
+            public void closeChannelState(long checkpointId, int input) {
+                super.closeChannelState(checkpointId, input);
+                self[0].failCheckpoint(checkpointId, DeclineReason.STORAGE_FAILURE, "seal failed");
+            }
+        };
+        OperatorProtocol p = OperatorProtocol.builder("op", failing).inputs(1).outputs(0).build();
+        self[0] = p;
+        p.startLive(new long[1]);
+        p.onTrigger(1);
+        p.onStateSnapshotDone(1, STATE);
+        p.onMarker(0, 0, 1);
+        assertThat(failing.drain()).containsExactly("snapshot 1", "close 1 in0", "discard 1", "decline 1 STORAGE_FAILURE");
+        assertThat(failing.reports).isEmpty();
+    }
 }

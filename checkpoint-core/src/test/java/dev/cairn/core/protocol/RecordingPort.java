@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 /** A port that records every call as a line, for asserting event orders in protocol tests. */
-final class RecordingPort implements ProtocolPort {
+class RecordingPort implements ProtocolPort {
     final List<String> calls = new ArrayList<>();
     final List<LocalSnapshotDraft> reports = new ArrayList<>();
     final List<Long> snapshots = new ArrayList<>();

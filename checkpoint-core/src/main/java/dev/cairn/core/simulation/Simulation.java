@@ -167,8 +167,7 @@ public final class Simulation {
     }
 
     private long delay() {
-        int r = random.nextInt(10);
-        return r < 6 ? random.nextInt(1_000_000) : random.nextInt(20_000_000);
+        return random.nextInt(100) < config.reorderPercent() ? random.nextInt(20_000_000) : random.nextInt(1_000_000);
     }
 
     // ------------------------------------------------------------------------------------ the run
@@ -537,9 +536,13 @@ public final class Simulation {
         @Override
         public EpochRecord beginEpoch(long restoredCheckpointId, Map<String, String> roster) {
             if (restoredCheckpointId == 0 && simDefects().contains(SimDefect.FRESH_START_NOT_IN_HISTORY)) {
+                // Broken on purpose: the fresh start is written as if it restored the newest complete
+                // checkpoint, so nothing taken before it counts as abandoned.
                 long newest = 0;
                 for (var l : delegate.list(false)) {
-                    newest = Math.max(newest, l.checkpointId());
+                    if (l.status() == dev.cairn.core.storage.CheckpointStatus.COMPLETE) {
+                        newest = Math.max(newest, l.checkpointId());
+                    }
                 }
                 return super.beginEpoch(newest, roster);
             }

@@ -23,11 +23,12 @@ import java.util.Set;
  * @param steps            scheduling steps before the run is drained and checked
  * @param crashes          whether crashes, zombies, stalled coordinators and storage faults happen
  * @param minConcurrent    the least maximum of concurrent checkpoints drawn
+ * @param reorderPercent   share of control messages delayed long enough to overtake others
  * @param protocolDefects  deliberate protocol bugs (tests of the oracle only)
  * @param simDefects       deliberate runtime bugs (tests of the oracle only)
  */
 public record SimulationConfig(long seed, Workload workload, String shape, CheckpointConfig checkpoints, int steps,
-                               boolean crashes, int minConcurrent, Set<ProtocolDefect> protocolDefects,
+                               boolean crashes, int minConcurrent, int reorderPercent, Set<ProtocolDefect> protocolDefects,
                                Set<SimDefect> simDefects) {
 
     /** What a scenario may vary; fixed dimensions narrow the random choice. */
@@ -75,6 +76,7 @@ public record SimulationConfig(long seed, Workload workload, String shape, Check
         InFlightMode inFlight = r.nextBoolean() ? InFlightMode.COPY : InFlightMode.REFERENCE;
         boolean allTriggered = r.nextBoolean();
         boolean crashes = r.nextBoolean();
+        int reorderPercent = r.nextInt(3) == 0 ? 0 : 40;
         if (c.workload() != null) {
             workloadName = c.workload();
         }
@@ -103,7 +105,8 @@ public record SimulationConfig(long seed, Workload workload, String shape, Check
         int minConcurrent = c.minConcurrent() == null ? 1 : c.minConcurrent();
         int maxConcurrent = minConcurrent + r.nextInt(5 - minConcurrent);
         CheckpointConfig.Builder cb = CheckpointConfig.builder()
-                .interval(Duration.ofMillis(5 + r.nextInt(40)))
+                .interval(Duration.ofMillis(c.minConcurrent() != null && c.minConcurrent() > 1
+                        ? 1 + r.nextInt(4) : 5 + r.nextInt(40)))
                 .timeout(Duration.ofMillis(400 + r.nextInt(2_000)))
                 .maxConcurrent(maxConcurrent)
                 .tolerableFailures(1_000_000)
@@ -116,7 +119,7 @@ public record SimulationConfig(long seed, Workload workload, String shape, Check
             cb.alignmentTimeout(Duration.ofMillis(r.nextInt(30)));
         }
         int steps = 600 + r.nextInt(1_400);
-        return new SimulationConfig(seed, workload, shape, cb.build(), steps, crashes, minConcurrent,
+        return new SimulationConfig(seed, workload, shape, cb.build(), steps, crashes, minConcurrent, reorderPercent,
                 c.protocolDefects().isEmpty() ? Set.of() : EnumSet.copyOf(c.protocolDefects()),
                 c.simDefects().isEmpty() ? Set.of() : EnumSet.copyOf(c.simDefects()));
     }
@@ -181,7 +184,7 @@ public record SimulationConfig(long seed, Workload workload, String shape, Check
                 + " inFlight=" + checkpoints.inFlight() + " alignment=" + checkpoints.alignment()
                 + (checkpoints.alignmentTimeout() == null ? "" : " alignmentTimeout=" + checkpoints.alignmentTimeout())
                 + " triggers=" + checkpoints.triggers() + " maxConcurrent=" + checkpoints.maxConcurrent()
-                + " crashes=" + crashes + " steps=" + steps
+                + " crashes=" + crashes + " reorder=" + reorderPercent + "% steps=" + steps
                 + (protocolDefects.isEmpty() ? "" : " protocolDefects=" + protocolDefects)
                 + (simDefects.isEmpty() ? "" : " simDefects=" + simDefects);
     }

@@ -516,7 +516,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
         /**
          * Port of the PLAINTEXT listener; 0 (the default) picks a free one, or reuses the port the
-         * data directory recorded in an earlier run.
+         * data directory recorded in an earlier run. A free port is found by binding port 0 and
+         * releasing it just before the broker binds; if another process takes it in between, the
+         * start fails with a {@link BrokerStartException} naming the port.
          */
         public Builder port(int port) {
             if (port < 0 || port > 65535) {

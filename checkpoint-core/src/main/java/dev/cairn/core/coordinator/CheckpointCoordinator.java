@@ -8,6 +8,7 @@ import dev.cairn.core.manifest.InputSnapshot;
 import dev.cairn.core.manifest.LocalSnapshot;
 import dev.cairn.core.manifest.Manifest;
 import dev.cairn.core.manifest.TopologyDescriptor;
+import dev.cairn.core.storage.CheckpointHistoryEntry;
 import dev.cairn.core.storage.CheckpointStorage;
 import dev.cairn.core.storage.EpochRecord;
 import dev.cairn.core.topology.ChannelId;
@@ -293,6 +294,12 @@ public final class CheckpointCoordinator implements AutoCloseable {
             abortedCounter.increment();
             transport.abort(epoch, below);
         }
+        long inFlight = 0;
+        for (LocalSnapshot s : manifest.operators().values()) {
+            inFlight += s.inFlightRecords();
+        }
+        storage.appendHistory(new CheckpointHistoryEntry(p.id, epoch, CheckpointHistoryEntry.COMPLETED,
+                manifest.createdAtMillis(), TimeUnit.NANOSECONDS.toMillis(duration), manifest.totalBytes(), inFlight, null));
         listener.onCompleted(manifest, duration);
         runRetention();
     }
@@ -371,6 +378,8 @@ public final class CheckpointCoordinator implements AutoCloseable {
             return;
         }
         transport.abort(epoch, checkpointId);
+        storage.appendHistory(new CheckpointHistoryEntry(checkpointId, epoch, CheckpointHistoryEntry.FAILED,
+                time.currentTimeMillis(), TimeUnit.NANOSECONDS.toMillis(time.nanoTime() - p.triggerNanos), 0, 0, reason));
         listener.onFailed(checkpointId, reason);
         countFailure("checkpoint " + checkpointId + " of job '" + jobId + "' failed: " + reason);
     }

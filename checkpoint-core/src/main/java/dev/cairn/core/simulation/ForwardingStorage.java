@@ -112,6 +112,16 @@ class ForwardingStorage implements CheckpointStorage {
     }
 
     @Override
+    public void appendHistory(dev.cairn.core.storage.CheckpointHistoryEntry entry) {
+        delegate.appendHistory(entry);
+    }
+
+    @Override
+    public List<dev.cairn.core.storage.CheckpointHistoryEntry> history() {
+        return delegate.history();
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

@@ -127,6 +127,20 @@ public interface CheckpointStorage extends AutoCloseable {
      */
     RetentionResult retain(int keep, Set<Long> pending, int coordinatorEpoch);
 
+    // ---------------------------------------------------------------- history (informational)
+
+    /**
+     * Appends an entry to the job's checkpoint history. Best effort: a failure is logged, never
+     * thrown, and never affects a checkpoint.
+     */
+    default void appendHistory(CheckpointHistoryEntry entry) {
+    }
+
+    /** The history, oldest first; lines that cannot be read (a torn last line) are skipped. */
+    default List<CheckpointHistoryEntry> history() {
+        return List.of();
+    }
+
     @Override
     void close();
 }

@@ -223,6 +223,21 @@ public final class CrashSimulatingFs implements StorageFs {
     }
 
     @Override
+    public synchronized OutputStream append(Path file) throws IOException {
+        call(Kind.APPEND, file, null);
+        Node parent = parentDirectory(file);
+        String name = name(file);
+        Node node = parent.entries.get(name);
+        if (node == null) {
+            node = new Node(false);
+            parent.entries.put(name, node);
+        } else if (node.directory) {
+            throw new FileSystemException(file.toString(), null, "is a directory");
+        }
+        return new SimOutputStream(file, node, generation);
+    }
+
+    @Override
     public synchronized void fsync(Path file) throws IOException {
         call(Kind.FSYNC, file, null);
         Node node = file(file);

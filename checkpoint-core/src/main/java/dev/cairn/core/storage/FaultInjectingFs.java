@@ -108,6 +108,12 @@ public final class FaultInjectingFs implements StorageFs {
     }
 
     @Override
+    public OutputStream append(Path file) throws IOException {
+        check(Kind.APPEND, file, null);
+        return new FaultyStream(delegate.append(file), file);
+    }
+
+    @Override
     public void fsync(Path file) throws IOException {
         check(Kind.FSYNC, file, null);
         delegate.fsync(file);

@@ -24,6 +24,7 @@ public record FsOperation(Kind kind, Path path, Path target) {
         OPEN_READ(false),
         CREATE_NEW(true),
         OVERWRITE(true),
+        APPEND(true),
         /** One {@code write} call on a stream returned by {@code createNew} or {@code overwrite}. */
         WRITE(true),
         FSYNC(true),

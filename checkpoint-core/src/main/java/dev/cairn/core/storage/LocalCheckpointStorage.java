@@ -78,6 +78,11 @@ public final class LocalCheckpointStorage implements CheckpointStorage {
     static final String LOCAL = "LOCAL";
     static final String CHANNELS = "channels";
     static final String TMP = ".tmp-";
+    static final String HISTORY = "HISTORY.jsonl";
+    /** The history is trimmed to its newest half once it grows past this size. */
+    private static final long HISTORY_LIMIT_BYTES = 2L << 20;
+    private static final com.fasterxml.jackson.databind.ObjectMapper HISTORY_JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
     private static final String PROBE = ".probe-";
     private static final Pattern SHARED_NAME = Pattern.compile("([1-9][0-9]{0,18})-[0-9a-f]{12}-.+");
     private static final int CREATE_ATTEMPTS = 16;
@@ -96,6 +101,7 @@ public final class LocalCheckpointStorage implements CheckpointStorage {
     private final Object epochLock = new Object();
     private final Object commitLock = new Object();
     private final Object retentionLock = new Object();
+    private final Object historyLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private LocalCheckpointStorage(Path jobDir, String jobId, StorageFs fs, Clock clock, RandomGenerator random) {
@@ -994,6 +1000,7 @@ public final class LocalCheckpointStorage implements CheckpointStorage {
 
     private static boolean knownRootEntry(String name) {
         return name.equals(EPOCH) || name.equals(RESTORES) || name.equals(IDS) || name.equals(SHARED)
+                || name.equals(HISTORY) || name.startsWith(HISTORY + TMP)
                 || name.startsWith(EPOCH + TMP) || name.startsWith(RESTORES + TMP) || name.startsWith(IDS + TMP)
                 || name.startsWith(PROBE);
     }
@@ -1220,6 +1227,64 @@ public final class LocalCheckpointStorage implements CheckpointStorage {
     }
 
     /** Marks the storage closed; it holds no resources of its own. A second call does nothing. */
+    @Override
+    public void appendHistory(CheckpointHistoryEntry entry) {
+        synchronized (historyLock) {
+            Path file = jobDir.resolve(HISTORY);
+            try {
+                byte[] line = (HISTORY_JSON.writeValueAsString(entry) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                boolean existed = fs.exists(file);
+                if (existed && fs.size(file) > HISTORY_LIMIT_BYTES) {
+                    List<CheckpointHistoryEntry> all = history();
+                    StringBuilder kept = new StringBuilder();
+                    for (CheckpointHistoryEntry e : all.subList(all.size() / 2, all.size())) {
+                        kept.append(HISTORY_JSON.writeValueAsString(e)).append('\n');
+                    }
+                    kept.append(new String(line, java.nio.charset.StandardCharsets.UTF_8));
+                    writeAtomically(file, kept.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
+                    return;
+                }
+                try (OutputStream out = fs.append(file)) {
+                    out.write(line);
+                }
+                fs.fsync(file);
+                if (!existed) {
+                    fs.fsyncDirectory(jobDir);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("job '{}': could not append to the checkpoint history {}: {}", jobId, file, e.toString());
+            }
+        }
+    }
+
+    @Override
+    public List<CheckpointHistoryEntry> history() {
+        Path file = jobDir.resolve(HISTORY);
+        List<CheckpointHistoryEntry> entries = new ArrayList<>();
+        byte[] bytes;
+        try {
+            if (!fs.exists(file)) {
+                return entries;
+            }
+            try (InputStream in = fs.newInputStream(file)) {
+                bytes = in.readAllBytes();
+            }
+        } catch (IOException e) {
+            throw storage("cannot read the checkpoint history " + file, e);
+        }
+        for (String line : new String(bytes, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                entries.add(HISTORY_JSON.readValue(line, CheckpointHistoryEntry.class));
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("job '{}': skipping an unreadable history line in {}", jobId, file);
+            }
+        }
+        return entries;
+    }
+
     @Override
     public void close() {
         closed.set(true);

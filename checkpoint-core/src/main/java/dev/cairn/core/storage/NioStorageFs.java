@@ -81,6 +81,11 @@ public final class NioStorageFs implements StorageFs {
     }
 
     @Override
+    public OutputStream append(Path file) throws IOException {
+        return open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE));
+    }
+
+    @Override
     public OutputStream overwrite(Path file) throws IOException {
         OutputStream out = open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE));

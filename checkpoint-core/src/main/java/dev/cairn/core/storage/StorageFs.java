@@ -48,6 +48,12 @@ public interface StorageFs {
     /** Creates or truncates a file (owner-only) and opens it for writing. */
     OutputStream overwrite(Path file) throws IOException;
 
+    /**
+     * Opens a file for appending, creating it (owner-only) if missing. Appended bytes are durable
+     * only once the file is fsynced.
+     */
+    OutputStream append(Path file) throws IOException;
+
     /** Makes the content of a (closed) file durable. */
     void fsync(Path file) throws IOException;
 

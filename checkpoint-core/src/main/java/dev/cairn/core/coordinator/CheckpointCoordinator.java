@@ -13,12 +13,7 @@ import dev.cairn.core.storage.CheckpointStorage;
 import dev.cairn.core.storage.EpochRecord;
 import dev.cairn.core.topology.ChannelId;
 import dev.cairn.core.topology.Topology;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +27,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Schedules checkpoints of one epoch, collects acks and declines, commits manifests and runs
@@ -73,13 +67,7 @@ public final class CheckpointCoordinator implements AutoCloseable {
     private CairnException failure;
     private long ignoredMessages;
 
-    private final Timer durationTimer;
-    private final DistributionSummary sizeSummary;
-    private final Counter completedCounter;
-    private final Counter failedCounter;
-    private final Counter abortedCounter;
-    private final AtomicLong lastCompletedId = new AtomicLong();
-    private final AtomicLong lastCompletedMillis = new AtomicLong();
+    private final CoordinatorMetrics metrics;
 
     private CheckpointCoordinator(Builder b) {
         this.jobId = storage(b).jobId();
@@ -95,21 +83,7 @@ public final class CheckpointCoordinator implements AutoCloseable {
         this.channelTopicIds = Map.copyOf(b.channelTopicIds);
         this.checkChannels = b.checkChannels;
         this.latestCompleted = b.restoredCheckpoint;
-        MeterRegistry registry = b.registry;
-        Tags tags = Tags.of("job", jobId);
-        this.durationTimer = Timer.builder("cairn.checkpoint.duration").tags(tags)
-                .description("trigger to manifest committed").register(registry);
-        this.sizeSummary = DistributionSummary.builder("cairn.checkpoint.size").tags(tags).baseUnit("bytes")
-                .description("bytes referenced by a completed checkpoint").register(registry);
-        this.completedCounter = Counter.builder("cairn.checkpoint.completed").tags(tags).register(registry);
-        this.failedCounter = Counter.builder("cairn.checkpoint.failed").tags(tags)
-                .description("declined, timed out or not committed").register(registry);
-        this.abortedCounter = Counter.builder("cairn.checkpoint.aborted").tags(tags)
-                .description("subsumed by a later checkpoint or dropped at stop").register(registry);
-        Gauge.builder("cairn.checkpoint.last.completed.id", lastCompletedId, AtomicLong::get).tags(tags)
-                .register(registry);
-        Gauge.builder("cairn.checkpoint.last.completed.time", lastCompletedMillis, AtomicLong::get).tags(tags)
-                .baseUnit("milliseconds").description("wall-clock time of the last completion").register(registry);
+        this.metrics = b.metrics != null ? b.metrics : new CoordinatorMetrics(b.registry, jobId);
     }
 
     private static CheckpointStorage storage(Builder b) {
@@ -285,15 +259,15 @@ public final class CheckpointCoordinator implements AutoCloseable {
         completedOnce = true;
         lastCompletionNanos = now;
         consecutiveFailures = 0;
-        durationTimer.record(duration, TimeUnit.NANOSECONDS);
-        sizeSummary.record(manifest.totalBytes());
-        completedCounter.increment();
-        lastCompletedId.set(p.id);
-        lastCompletedMillis.set(manifest.createdAtMillis());
+        metrics.duration.record(duration, TimeUnit.NANOSECONDS);
+        metrics.size.record(manifest.totalBytes());
+        metrics.completed.increment();
+        metrics.lastCompletedId.set(p.id);
+        metrics.lastCompletedMillis.set(manifest.createdAtMillis());
         transport.notifyComplete(epoch, p.id);
         for (Long below : new ArrayList<>(pending.headMap(p.id).keySet())) {
             pending.remove(below);
-            abortedCounter.increment();
+            metrics.aborted.increment();
             transport.abort(epoch, below);
         }
         long inFlight = 0;
@@ -395,7 +369,7 @@ public final class CheckpointCoordinator implements AutoCloseable {
     }
 
     private void countFailure(String message) {
-        failedCounter.increment();
+        metrics.failed.increment();
         consecutiveFailures++;
         LOG.warn(message);
         if (consecutiveFailures > config.tolerableFailures()) {
@@ -410,7 +384,7 @@ public final class CheckpointCoordinator implements AutoCloseable {
     private void abortAll() {
         for (Long id : new ArrayList<>(pending.keySet())) {
             pending.remove(id);
-            abortedCounter.increment();
+            metrics.aborted.increment();
             transport.abort(epoch, id);
         }
     }
@@ -458,6 +432,7 @@ public final class CheckpointCoordinator implements AutoCloseable {
         };
         private TimeSource time = TimeSource.SYSTEM;
         private MeterRegistry registry = new SimpleMeterRegistry();
+        private CoordinatorMetrics metrics;
         private int epoch;
         private long restoredCheckpoint;
         private Map<String, String> channelTopicIds = Map.of();
@@ -498,6 +473,12 @@ public final class CheckpointCoordinator implements AutoCloseable {
 
         public Builder registry(MeterRegistry registry) {
             this.registry = registry;
+            return this;
+        }
+
+        /** Metrics shared with the coordinators of the job's other epochs (else registered anew). */
+        public Builder metrics(CoordinatorMetrics metrics) {
+            this.metrics = metrics;
             return this;
         }
 

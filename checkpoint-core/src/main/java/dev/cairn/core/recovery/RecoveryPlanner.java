@@ -72,16 +72,8 @@ public final class RecoveryPlanner {
         }
         if (chosen == null) {
             EpochRecord epoch = storage.beginEpoch(0, roster);
-            Map<String, OperatorRestore> ops = new HashMap<>();
-            for (OperatorNode n : topology.operators()) {
-                Map<ChannelId, InputPlan> inputs = new HashMap<>();
-                for (ChannelId c : topology.inputsOf(n.id())) {
-                    inputs.put(c, new InputPlan.Fresh());
-                }
-                ops.put(n.id(), new OperatorRestore(n.id(), 0, Optional.empty(), inputs, Map.of()));
-            }
             LOG.info("job '{}': fresh start in epoch {}", job, epoch.epoch());
-            return new RecoveryPlan(epoch, Optional.empty(), ops, skipped);
+            return new RecoveryPlan(epoch, Optional.empty(), freshPlan(topology), skipped);
         }
         checkCompatible(chosen, topology, options.mapping());
         EpochRecord epoch = storage.beginEpoch(chosen.checkpointId(), roster);
@@ -217,6 +209,31 @@ public final class RecoveryPlanner {
         for (String a : added) {
             out.add(what + " '" + a + "' is in the job but not in the checkpoint");
         }
+    }
+
+    /** Every operator of {@code topology} starting fresh: no state, channels read from their start. */
+    public static Map<String, OperatorRestore> freshPlan(Topology topology) {
+        Map<String, OperatorRestore> ops = new HashMap<>();
+        for (OperatorNode n : topology.operators()) {
+            Map<ChannelId, InputPlan> inputs = new HashMap<>();
+            for (ChannelId c : topology.inputsOf(n.id())) {
+                inputs.put(c, new InputPlan.Fresh());
+            }
+            ops.put(n.id(), new OperatorRestore(n.id(), 0, Optional.empty(), inputs, Map.of()));
+        }
+        return ops;
+    }
+
+    /**
+     * What every operator does to restore {@code m} (null: a fresh start): the same plan the
+     * coordinator's {@link #plan} made, computed again by a process that hosts operators and read
+     * the manifest from shared storage. Pure: writes nothing.
+     */
+    public static Map<String, OperatorRestore> planFor(Manifest m, Topology topology, RestoreMapping mapping) {
+        if (m == null) {
+            return freshPlan(topology);
+        }
+        return planOperators(m, topology, mapping);
     }
 
     private static Map<String, OperatorRestore> planOperators(Manifest m, Topology topology, RestoreMapping mapping) {

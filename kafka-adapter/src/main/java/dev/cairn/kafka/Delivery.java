@@ -1,0 +1,16 @@
+package dev.cairn.kafka;
+
+/** What a sink guarantees about the records it writes to its topic. */
+public enum Delivery {
+    /**
+     * Every record reaches the topic at least once; after a restore, records emitted since the
+     * restored checkpoint are written again. The default.
+     */
+    AT_LEAST_ONCE,
+    /**
+     * A consumer reading with {@code isolation.level=read_committed} sees every record exactly once,
+     * about one checkpoint interval late: output is made visible only after the checkpoint that
+     * covers it is complete. See docs/EXACTLY-ONCE.md.
+     */
+    EXACTLY_ONCE
+}

@@ -1,0 +1,363 @@
+package dev.cairn.kafka.internal;
+
+import dev.cairn.core.CairnException;
+import dev.cairn.core.manifest.Manifest;
+import dev.cairn.core.recovery.OperatorRestore;
+import dev.cairn.core.recovery.RecoveryPlanner;
+import dev.cairn.core.storage.CheckpointStorage;
+import dev.cairn.core.storage.LocalCheckpointStorage;
+import dev.cairn.core.storage.NioStorageFs;
+import dev.cairn.core.topology.ChannelId;
+import dev.cairn.kafka.Job;
+import dev.cairn.kafka.RunningJob;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One process's part of a job: the operators it hosts (a runner thread each), its connection to
+ * the control topic, its heartbeat, and — in the designated process — the coordinator. An
+ * operator writes nothing until an epoch's roster names this process's incarnation for it.
+ */
+public final class JobProcess implements RunningJob {
+    private static final Logger LOG = LoggerFactory.getLogger(JobProcess.class);
+
+    private final PhysicalPlan plan;
+    private final Job.Settings settings;
+    private final Job.Deployment deployment;
+    private final Set<String> hosted;
+    private final String incarnation = UUID.randomUUID().toString();
+    private final LinkedBlockingQueue<ControlMessage> starts = new LinkedBlockingQueue<>();
+    private final Map<String, OperatorRunner> runners = new LinkedHashMap<>();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private final Object lock = new Object();
+
+    private CheckpointStorage storage;
+    private TopicManager topics;
+    private ControlPlane control;
+    private ScheduledExecutorService heartbeat;
+    private CoordinatorService coordinator;
+    private Thread manager;
+    private Map<String, String> channelTopicIds = Map.of();
+
+    private volatile int epoch;
+    private volatile long restored;
+    private volatile CairnException failure;
+    private volatile boolean closed;
+    private long epochLiveNanos;
+    private int liveRunners;
+
+    public JobProcess(PhysicalPlan plan, Job.Settings settings, Job.Deployment deployment) {
+        this.plan = plan;
+        this.settings = settings;
+        this.deployment = deployment;
+        this.hosted = deployment.nodesOf(plan);
+    }
+
+    public void start() {
+        try {
+            topics = new TopicManager(settings.kafka(), "cairn-" + plan.jobId() + "-admin-" + incarnation.substring(0, 8),
+                    settings.startTimeout(), settings.replicationFactor());
+            topics.checkReachable(settings.kafka().bootstrapServers());
+            storage = LocalCheckpointStorage.open(settings.checkpointDirectory(), plan.jobId(), new NioStorageFs());
+            topics.ensureControl(plan.controlTopic());
+            Map<String, String> ids = new LinkedHashMap<>();
+            for (PhysicalPlan.Edge e : plan.channels().values()) {
+                ids.put(e.channel().toString(), topics.ensureChannel(e.topic()));
+            }
+            channelTopicIds = ids;
+            for (LogicalOp op : plan.ops().values()) {
+                if (op.kind() == LogicalOp.Kind.SOURCE) {
+                    topics.partitionsOf(op.topic(), "source of '" + op.id() + "'");
+                } else if (op.kind() == LogicalOp.Kind.SINK) {
+                    topics.partitionsOf(op.topic(), "sink of '" + op.id() + "'");
+                }
+            }
+            control = new ControlPlane(settings.kafka(), plan.controlTopic(), "cairn-" + plan.jobId() + "-"
+                    + incarnation.substring(0, 8), this::onControl, this::onControlFailure);
+            control.start();
+            manager = new Thread(this::manage, "cairn-" + plan.jobId() + "-manager");
+            manager.setDaemon(true);
+            manager.start();
+            heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "cairn-" + plan.jobId() + "-heartbeat");
+                t.setDaemon(true);
+                return t;
+            });
+            List<String> nodes = new ArrayList<>(hosted);
+            heartbeat.scheduleAtFixedRate(() -> sendControl(ControlMessage.heartbeat(incarnation, nodes)), 0,
+                    settings.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+            if (deployment.coordinator()) {
+                coordinator = new CoordinatorService(this);
+                coordinator.start();
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    // ------------------------------------------------------------------------------ accessors
+
+    PhysicalPlan plan() {
+        return plan;
+    }
+
+    Job.Settings settings() {
+        return settings;
+    }
+
+    CheckpointStorage storage() {
+        return storage;
+    }
+
+    TopicManager topics() {
+        return topics;
+    }
+
+    String incarnation() {
+        return incarnation;
+    }
+
+    Map<String, String> channelTopicIds() {
+        return channelTopicIds;
+    }
+
+    void sendControl(ControlMessage m) {
+        ControlPlane c = control;
+        if (c != null && !closed) {
+            c.send(m, e -> LOG.warn("job '{}': control message {} could not be sent: {}", plan.jobId(), m.type(), e.toString()));
+        }
+    }
+
+    // ------------------------------------------------------------------------------ control
+
+    private void onControl(ControlMessage m) {
+        switch (m.type()) {
+            // In one queue, in topic order: a trigger of epoch E must not overtake E's start.
+            case START, STOP, TRIGGER, COMPLETE, ABORT -> starts.add(m);
+            default -> {
+            }
+        }
+        CoordinatorService c = coordinator;
+        if (c != null) {
+            c.onControl(m);
+        }
+    }
+
+    private void onControlFailure(Throwable t) {
+        fail(new CairnException(CairnException.Reason.UNAVAILABLE, "job '" + plan.jobId()
+                + "': the control topic cannot be read: " + t, t));
+    }
+
+    /** Applies START and STOP messages in order, on one thread (stopping runners blocks). */
+    private void manage() {
+        try {
+            while (!closed) {
+                ControlMessage m = starts.poll(200, TimeUnit.MILLISECONDS);
+                if (m == null) {
+                    continue;
+                }
+                if (m.type() == ControlMessage.Type.TRIGGER || m.type() == ControlMessage.Type.COMPLETE
+                        || m.type() == ControlMessage.Type.ABORT) {
+                    synchronized (lock) {
+                        for (OperatorRunner r : runners.values()) {
+                            if (r.epoch == m.epoch()) {
+                                r.mailbox.add(m);
+                            }
+                        }
+                    }
+                    continue;
+                }
+                if (m.type() == ControlMessage.Type.STOP) {
+                    if (m.epoch() >= epoch) {
+                        stopRunners();
+                        if (m.reason() != null) {
+                            fail(new CairnException(CairnException.Reason.CHECKPOINT_FAILED, "job '" + plan.jobId()
+                                    + "' failed: " + m.reason()));
+                        } else {
+                            settings.listener().onFinished();
+                            terminated.countDown();
+                        }
+                        return;
+                    }
+                    continue;
+                }
+                if (m.epoch() <= epoch) {
+                    continue; // an older epoch's start, read late
+                }
+                begin(m);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            fail(e instanceof CairnException ce ? ce
+                    : new CairnException(CairnException.Reason.OPERATOR_FAILED, "job '" + plan.jobId() + "': " + e, e));
+        }
+    }
+
+    private void begin(ControlMessage start) {
+        stopRunners();
+        epoch = start.epoch();
+        restored = start.checkpointId();
+        Map<String, String> roster = start.roster() == null ? Map.of() : start.roster();
+        List<String> mine = new ArrayList<>();
+        for (String node : hosted) {
+            if (incarnation.equals(roster.get(node))) {
+                mine.add(node);
+            }
+        }
+        if (mine.isEmpty()) {
+            if (!hosted.isEmpty()) {
+                LOG.warn("job '{}': epoch {} does not name this process ({}) for any of {}; it stops", plan.jobId(),
+                        epoch, incarnation, hosted);
+                fail(new CairnException(CairnException.Reason.FENCED, "job '" + plan.jobId() + "': epoch " + epoch
+                        + " runs operators " + hosted + " elsewhere; this process was replaced"));
+            }
+            return;
+        }
+        Manifest manifest = restored == 0 ? null : storage.readManifest(restored);
+        Map<String, OperatorRestore> plans = RecoveryPlanner.planFor(manifest, plan.topology(), settings.recovery().mapping());
+        synchronized (lock) {
+            epochLiveNanos = 0;
+            liveRunners = 0;
+            for (String node : mine) {
+                OperatorRunner r = new OperatorRunner(this, plan, plan.node(node), epoch, plans.get(node));
+                runners.put(node, r);
+            }
+            for (OperatorRunner r : runners.values()) {
+                r.start();
+            }
+        }
+    }
+
+    private void stopRunners() {
+        List<OperatorRunner> old;
+        synchronized (lock) {
+            old = new ArrayList<>(runners.values());
+            runners.clear();
+        }
+        for (OperatorRunner r : old) {
+            r.stop();
+        }
+    }
+
+    void onRunnerLive(OperatorRunner runner, long nanos) {
+        boolean all;
+        synchronized (lock) {
+            if (runner.epoch != epoch) {
+                return;
+            }
+            epochLiveNanos = Math.max(epochLiveNanos, nanos);
+            liveRunners++;
+            all = liveRunners == runners.size();
+        }
+        if (all) {
+            settings.listener().onRestored(runner.epoch, restored, epochLiveNanos);
+        }
+    }
+
+    void onRunnerFailed(OperatorRunner runner, Throwable t) {
+        String reason = (t instanceof CairnException ce ? ce.reason() + ": " : "") + t.getMessage();
+        sendControl(ControlMessage.failed(runner.epoch, runner.nodeId(), incarnation, reason));
+    }
+
+    void fail(CairnException e) {
+        if (failure == null) {
+            failure = e;
+            LOG.error("job '{}' failed: {}", plan.jobId(), e.getMessage());
+            settings.listener().onFailed(e);
+        }
+        terminated.countDown();
+    }
+
+    void finish() {
+        terminated.countDown();
+    }
+
+    // ------------------------------------------------------------------------------ RunningJob
+
+    @Override
+    public int epoch() {
+        return epoch;
+    }
+
+    @Override
+    public long restoredCheckpoint() {
+        return restored;
+    }
+
+    @Override
+    public long latestCompletedCheckpoint() {
+        CoordinatorService c = coordinator;
+        return c == null ? 0 : c.latestCompleted();
+    }
+
+    @Override
+    public boolean stopWithCheckpoint(Duration timeout) {
+        CoordinatorService c = coordinator;
+        if (c == null) {
+            throw new CairnException(CairnException.Reason.CONFIGURATION, "job '" + plan.jobId()
+                    + "': only the coordinator's process can stop the job with a checkpoint");
+        }
+        return c.stopWithCheckpoint(timeout);
+    }
+
+    @Override
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public boolean isTerminated() {
+        return terminated.getCount() == 0;
+    }
+
+    @Override
+    public Optional<CairnException> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (coordinator != null) {
+            coordinator.close();
+        }
+        if (heartbeat != null) {
+            heartbeat.shutdownNow();
+        }
+        stopRunners();
+        if (manager != null) {
+            manager.interrupt();
+        }
+        if (control != null) {
+            control.close();
+        }
+        if (topics != null) {
+            topics.close();
+        }
+        if (storage != null) {
+            storage.close();
+        }
+        terminated.countDown();
+    }
+
+}

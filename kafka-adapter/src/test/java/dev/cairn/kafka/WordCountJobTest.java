@@ -1,0 +1,120 @@
+package dev.cairn.kafka;
+
+import dev.cairn.core.CheckpointConfig;
+import dev.cairn.core.InFlightMode;
+import dev.cairn.kafka.testkit.EmbeddedKafkaBroker;
+import dev.cairn.kafka.testkit.KafkaBrokerExtension;
+import dev.cairn.kafka.testkit.TestTopics;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(KafkaBrokerExtension.class)
+class WordCountJobTest {
+
+    @TempDir
+    Path checkpoints;
+
+    private static final String[] WORDS = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"};
+
+    private static Map<String, Long> writeInput(EmbeddedKafkaBroker broker, String topic, int lines, long seed) {
+        broker.createTopic(topic, 2);
+        Random r = new Random(seed);
+        List<byte[][]> records = new ArrayList<>();
+        Map<String, Long> expected = new TreeMap<>();
+        for (int i = 0; i < lines; i++) {
+            StringBuilder sb = new StringBuilder();
+            for (int w = 0; w < 1 + r.nextInt(6); w++) {
+                String word = WORDS[r.nextInt(WORDS.length)];
+                sb.append(word).append(' ');
+                expected.merge(word, 1L, Long::sum);
+            }
+            records.add(new byte[][]{null, sb.toString().getBytes(StandardCharsets.UTF_8)});
+        }
+        TestKafka.produce(broker, topic, records);
+        return expected;
+    }
+
+    /** Per word, every count emitted (at-least-once: duplicates allowed, gaps not). */
+    private static Map<String, TreeSet<Long>> counts(List<ConsumerRecord<byte[], byte[]>> out) {
+        Map<String, TreeSet<Long>> m = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : out) {
+            m.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new TreeSet<>())
+                    .add(ByteBuffer.wrap(r.value()).getLong());
+        }
+        return m;
+    }
+
+    private static void assertExact(Map<String, Long> expected, Map<String, TreeSet<Long>> got) {
+        assertThat(got.keySet()).isEqualTo(expected.keySet());
+        for (Map.Entry<String, Long> e : expected.entrySet()) {
+            TreeSet<Long> seen = got.get(e.getKey());
+            assertThat(seen.last()).as("final count of '%s'", e.getKey()).isEqualTo(e.getValue());
+            assertThat(seen).as("counts of '%s' have no gap", e.getKey()).hasSize(e.getValue().intValue());
+        }
+    }
+
+    private Job job(EmbeddedKafkaBroker broker, String name, String in, String out, InFlightMode mode, int failAt,
+                    AtomicInteger failures) {
+        return Job.builder(name)
+                .kafka(broker.clientProperties())
+                .topicPrefix(TestTopics.unique("cairn"))
+                .checkpointDirectory(checkpoints)
+                .boundedSource("lines", in)
+                .operator("split", () -> new WordCountOperators.Splitter("count"))
+                .operator("count", () -> new WordCountOperators.Counter("out", failAt, failures), 2)
+                .sink("out", out)
+                .channel("lines", "split").channel("split", "count").channel("count", "out")
+                .chain("lines", "split")
+                .checkpoints(CheckpointConfig.builder().interval(Duration.ofMillis(200)).inFlight(mode).build())
+                .restartPolicy(RestartPolicy.fixedDelay(Duration.ofMillis(100), 5))
+                .heartbeat(Duration.ofMillis(200), Duration.ofSeconds(5))
+                .build();
+    }
+
+    @Test
+    void countsEveryWordExactlyAndFinishesWithAFinalCheckpoint(EmbeddedKafkaBroker broker) throws Exception {
+        String in = TestTopics.unique("wc-in");
+        String out = TestTopics.unique("wc-out");
+        Map<String, Long> expected = writeInput(broker, in, 300, 1);
+        broker.createTopic(out, 1);
+        try (RunningJob running = job(broker, "wc1", in, out, InFlightMode.COPY, 0, new AtomicInteger()).start()) {
+            assertThat(running.awaitTermination(Duration.ofSeconds(60))).as("job finished").isTrue();
+            assertThat(running.failure()).isEmpty();
+            assertThat(running.latestCompletedCheckpoint()).as("a final checkpoint completed").isPositive();
+        }
+        assertExact(expected, counts(TestKafka.readAll(broker, out, false)));
+    }
+
+    @Test
+    void anOperatorFailureRollsBackAndTheCountsStayExact(EmbeddedKafkaBroker broker) throws Exception {
+        String in = TestTopics.unique("wc-in");
+        String out = TestTopics.unique("wc-out");
+        Map<String, Long> expected = writeInput(broker, in, 600, 2);
+        broker.createTopic(out, 1);
+        WordCountOperators.Counter.PROCESSED.set(0);
+        AtomicInteger failures = new AtomicInteger();
+        try (RunningJob running = job(broker, "wc2", in, out, InFlightMode.REFERENCE, 900, failures).start()) {
+            assertThat(running.awaitTermination(Duration.ofSeconds(90))).as("job finished").isTrue();
+            assertThat(running.failure()).isEmpty();
+        }
+        assertThat(failures.get()).as("the failure was injected").isEqualTo(1);
+        assertExact(expected, counts(TestKafka.readAll(broker, out, false)));
+    }
+}

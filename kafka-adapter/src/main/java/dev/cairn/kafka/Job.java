@@ -72,6 +72,19 @@ public final class Job {
         return plan.topology();
     }
 
+    /** The topic backing channel {@code channel} of the physical topology. */
+    public String channelTopic(dev.cairn.core.topology.ChannelId channel) {
+        PhysicalPlan.Edge e = plan.edge(channel);
+        if (e == null) {
+            throw new IllegalArgumentException("job '" + id + "' has no channel " + channel);
+        }
+        return e.topic();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
     /** Runs every operator and the coordinator in this process. */
     public RunningJob start() {
         return start(Deployment.all());

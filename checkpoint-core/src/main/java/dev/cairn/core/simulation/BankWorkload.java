@@ -77,6 +77,11 @@ public final class BankWorkload implements Workload {
 
     @Override
     public Object view(String operatorId, StateRegistry state) {
+        return balance(state);
+    }
+
+    /** An account's balance as its state holds it (null before it opened). */
+    public static Long balance(StateRegistry state) {
         return state.value("balance", Serdes.longs()).get();
     }
 
@@ -106,15 +111,19 @@ public final class BankWorkload implements Workload {
         return checkSnapshot(views, Map.of(), Map.of());
     }
 
-    /** One account. */
-    static final class Account implements Operator {
+    /**
+     * One account: on a record from one of {@code externalInputs} (a tick) it sends a random part of
+     * its balance to a random output; on a transfer it adds the amount and may pass part on. Every
+     * choice comes from a generator kept in state, so a restored account decides as the original.
+     */
+    public static final class Account implements Operator {
         private final List<String> outputs;
         private final Set<String> externalInputs;
         private final long seed;
         private ValueState<Long> balance;
         private ValueState<Long> rng;
 
-        Account(List<String> outputs, Set<String> externalInputs, long seed) {
+        public Account(List<String> outputs, Set<String> externalInputs, long seed) {
             this.outputs = outputs;
             this.externalInputs = externalInputs;
             this.seed = seed;

@@ -478,6 +478,7 @@ public final class LocalCheckpointStorage implements CheckpointStorage {
             try {
                 mkdirs(dir);
                 writeAtomically(path, bytes, true);
+                dev.cairn.core.CrashPoints.hit("manifest.afterRename");
             } catch (FileAlreadyExistsException e) {
                 throw new CairnException(Reason.CHECKPOINT_FAILED, "checkpoint " + id + " of job '" + jobId
                         + "' already has a manifest " + path + "; ids are never reused, so two coordinators are"
@@ -690,6 +691,9 @@ public final class LocalCheckpointStorage implements CheckpointStorage {
                     fs.fsyncDirectory(dir);
                 }
             }
+        }
+        if (!doomed.isEmpty()) {
+            dev.cairn.core.CrashPoints.hit("retention.afterManifestDeletes");
         }
         List<Long> removed = new ArrayList<>();
         for (Inspection in : doomed) {
@@ -1111,6 +1115,9 @@ public final class LocalCheckpointStorage implements CheckpointStorage {
             fs.fsync(temporary);
             if (mustNotExist && fs.exists(target)) {
                 throw new FileAlreadyExistsException(target.toString());
+            }
+            if (target.getFileName().toString().equals(MANIFEST)) {
+                dev.cairn.core.CrashPoints.hit("manifest.beforeRename");
             }
             fs.atomicRename(temporary, target);
         } catch (IOException e) {

@@ -131,6 +131,8 @@ final class CoordinatorService implements AutoCloseable {
                     truncateAllChannels(epoch);
                 }
                 latestCompleted = recovery.restoredCheckpointId();
+                LOG.info("job '{}': epoch {} starts from checkpoint {} with roster {}", plan.jobId(), epoch,
+                        recovery.restoredCheckpointId(), roster);
                 process.sendControl(ControlMessage.start(epoch, recovery.restoredCheckpointId(), roster));
                 settings.listener().onEpochStarted(epoch, recovery.restoredCheckpointId());
                 long completedBefore = latestCompleted;

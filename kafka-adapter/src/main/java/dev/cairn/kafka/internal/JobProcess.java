@@ -183,6 +183,10 @@ public final class JobProcess implements RunningJob {
                     }
                     continue;
                 }
+                if (m.type() != ControlMessage.Type.TRIGGER) {
+                    LOG.debug("job '{}' process {}: {} of epoch {} (running epoch {})", plan.jobId(), incarnation, m.type(),
+                            m.epoch(), epoch);
+                }
                 if (m.type() == ControlMessage.Type.STOP) {
                     if (m.epoch() >= epoch) {
                         stopRunners();

@@ -331,6 +331,7 @@ final class OperatorRunner implements ProtocolPort, Runnable {
             if (ip instanceof InputPlan.Copied copied) {
                 live[i] = copied.liveFrom();
                 if (copied.file() != null) {
+                    dev.cairn.core.CrashPoints.hit("restore.duringReplay");
                     ChannelStateFile.read(storage.openFile(copied.file()), inputs.get(i), copied.file().path(),
                             e -> deliver(inputMember[in], new Record(inputFrom[in], e.key(), e.value(), e.timestamp())));
                 }
@@ -397,6 +398,7 @@ final class OperatorRunner implements ProtocolPort, Runnable {
                 next = r.offset() + 1;
                 WireFormat.Parsed p = WireFormat.parse(r.headers(), where(tp, r.offset()));
                 if (p.kind() == WireFormat.Kind.DATA && range.accepts(p.epoch())) {
+                    dev.cairn.core.CrashPoints.hit("restore.duringReplay");
                     deliver(inputMember[i], new Record(inputFrom[i], r.key(), r.value(), r.timestamp()));
                 }
             }
@@ -616,6 +618,7 @@ final class OperatorRunner implements ProtocolPort, Runnable {
             s.snapshot(checkpointId);
         }
         syncPause.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        dev.cairn.core.CrashPoints.hit("checkpoint.afterSyncSnapshot");
         snapshots.put(checkpointId, snapshot);
         async.execute(() -> {
             try {
@@ -725,6 +728,7 @@ final class OperatorRunner implements ProtocolPort, Runnable {
                 LocalSnapshot snapshot = new LocalSnapshot(node.id(), id, epoch, mode, d.state(), ins, outs,
                         d.sourceOffsets(), attributes);
                 FileRef ref = storage.writeLocalSnapshot(snapshot);
+                dev.cairn.core.CrashPoints.hit("checkpoint.afterLocalSnapshot");
                 process.sendControl(ControlMessage.ack(epoch, node.id(), id, ref));
             } catch (IOException | RuntimeException e) {
                 process.sendControl(ControlMessage.decline(epoch, node.id(), id, "cannot write the local snapshot: " + e));

@@ -1,0 +1,130 @@
+package dev.cairn.kafka;
+
+import dev.cairn.kafka.testkit.EmbeddedKafkaBroker;
+import dev.cairn.kafka.testkit.KafkaBrokerExtension;
+import dev.cairn.kafka.testkit.TestTopics;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Operators of one job in three OS processes sharing the broker and the checkpoint directory: a
+ * process SIGKILLed mid-run and started again; a process paused past its heartbeat timeout,
+ * replaced, then resumed. The job rolls back and finishes with exact counts.
+ */
+@ExtendWith(KafkaBrokerExtension.class)
+class MultiProcessTest {
+    @TempDir
+    Path dir;
+
+    private record Setup(List<String> common, String out, Map<String, Long> expected) {
+    }
+
+    private Setup setup(EmbeddedKafkaBroker broker, String jobId, int lines) {
+        String in = TestTopics.unique("mp-in");
+        String out = TestTopics.unique("mp-out");
+        broker.createTopic(in, 2);
+        broker.createTopic(out, 1);
+        Random r = new Random(lines);
+        String[] words = {"kafka", "cairn", "marker", "epoch", "channel", "snapshot"};
+        List<byte[][]> recs = new ArrayList<>();
+        Map<String, Long> expected = new TreeMap<>();
+        for (int i = 0; i < lines; i++) {
+            StringBuilder sb = new StringBuilder();
+            for (int w = 0; w < 1 + r.nextInt(5); w++) {
+                String word = words[r.nextInt(words.length)];
+                sb.append(word).append(' ');
+                expected.merge(word, 1L, Long::sum);
+            }
+            recs.add(new byte[][]{null, sb.toString().getBytes(StandardCharsets.UTF_8)});
+        }
+        TestKafka.produce(broker, in, recs);
+        List<String> common = List.of("jobId=" + jobId, "bootstrap=" + broker.bootstrapServers(),
+                "prefix=" + TestTopics.unique("cairn"), "checkpoints=" + dir.resolve("checkpoints"), "in=" + in,
+                "out=" + out, "heartbeatMs=200", "timeoutMs=2500");
+        return new Setup(common, out, expected);
+    }
+
+    private static List<String> args(Setup s, String nodes, boolean coordinator) {
+        List<String> a = new ArrayList<>(s.common());
+        a.add("nodes=" + nodes);
+        a.add("coordinator=" + coordinator);
+        return a;
+    }
+
+    private static void assertExact(EmbeddedKafkaBroker broker, Setup s) {
+        Map<String, TreeSet<Long>> seen = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : TestKafka.readAll(broker, s.out(), false)) {
+            seen.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new TreeSet<>())
+                    .add(ByteBuffer.wrap(r.value()).getLong());
+        }
+        assertThat(seen.keySet()).isEqualTo(s.expected().keySet());
+        s.expected().forEach((w, n) -> {
+            assertThat(seen.get(w).last()).as("final count of '%s'", w).isEqualTo(n);
+            assertThat(seen.get(w)).as("counts of '%s' without gaps", w).hasSize(n.intValue());
+        });
+    }
+
+    private static long outputCount(EmbeddedKafkaBroker broker, Setup s) {
+        return TestKafka.readAll(broker, s.out(), false).size();
+    }
+
+    @Test
+    void aProcessKilledMidRunAndStartedAgainRollsTheJobBackAndItFinishesExact(EmbeddedKafkaBroker broker) throws Exception {
+        Setup s = setup(broker, "mp-kill", 15_000);
+        try (ChildProcess p1 = ChildProcess.start(dir, "p1", args(s, "lines", true));
+             ChildProcess p3 = ChildProcess.start(dir, "p3", args(s, "out", false))) {
+            ChildProcess p2 = ChildProcess.start(dir, "p2", args(s, "count.0,count.1", false));
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> outputCount(broker, s) > 2_000 || !p1.isAlive());
+                p2.kill();
+            } finally {
+                p2.close();
+            }
+            try (ChildProcess p2again = ChildProcess.start(dir, "p2-again", args(s, "count.0,count.1", false))) {
+                assertThat(p1.waitFor(Duration.ofMinutes(3))).as(p1.output()).isZero();
+                assertThat(p1.output()).contains("rolling back").doesNotContain("cairn-test failure");
+                p2again.waitFor(Duration.ofSeconds(30));
+            }
+        }
+        assertExact(broker, s);
+    }
+
+    @Test
+    void aPausedProcessReplacedThenResumedWritesNothingThatIsAccepted(EmbeddedKafkaBroker broker) throws Exception {
+        Setup s = setup(broker, "mp-pause", 15_000);
+        try (ChildProcess p1 = ChildProcess.start(dir, "p1", args(s, "lines", true), "-Dorg.slf4j.simpleLogger.log.dev.cairn=info");
+             ChildProcess p3 = ChildProcess.start(dir, "p3", args(s, "out", false));
+             ChildProcess zombie = ChildProcess.start(dir, "p2", args(s, "count.0,count.1", false))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> outputCount(broker, s) > 2_000 || !p1.isAlive());
+            zombie.signal("STOP");
+            try (ChildProcess replacement = ChildProcess.start(dir, "p2-replacement", args(s, "count.0,count.1", false))) {
+                // The new epoch can only start with the replacement while the paused process is silent.
+                await().atMost(Duration.ofSeconds(60)).until(() -> p1.output().contains("epoch 2 starts"));
+                assertThat(p1.output()).contains("stopped heartbeating");
+                zombie.signal("CONT");
+                int code = zombie.waitFor(Duration.ofMinutes(2));
+                assertThat(code).as("the resumed process learns it was replaced and stops: " + zombie.output()
+                        + "\ncoordinator:\n" + p1.output()).isEqualTo(2);
+                assertThat(p1.waitFor(Duration.ofMinutes(3))).as(p1.output()).isZero();
+                replacement.waitFor(Duration.ofSeconds(30));
+            }
+        }
+        assertExact(broker, s);
+    }
+}

@@ -1,0 +1,34 @@
+package dev.cairn.kafka;
+
+import dev.cairn.core.CheckpointConfig;
+import dev.cairn.core.InFlightMode;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Jobs shared by in-process tests and by {@link TestJobMain} in child processes: defined once. */
+final class TestJobs {
+    private TestJobs() {
+    }
+
+    /** Word count: bounded source chained with the splitter, a counter with 2 instances, a sink. */
+    static Job.Builder wordcount(String jobId, Map<String, Object> kafka, String prefix, Path checkpoints, String in,
+                                 String out, InFlightMode mode, Duration heartbeat, Duration heartbeatTimeout) {
+        return Job.builder(jobId)
+                .kafka(kafka)
+                .topicPrefix(prefix)
+                .checkpointDirectory(checkpoints)
+                .boundedSource("lines", in)
+                .operator("split", () -> new WordCountOperators.Splitter("count"))
+                .operator("count", () -> new WordCountOperators.Counter("out", 0, new AtomicInteger()), 2)
+                .sink("out", out)
+                .channel("lines", "split").channel("split", "count").channel("count", "out")
+                .chain("lines", "split")
+                .checkpoints(CheckpointConfig.builder().interval(Duration.ofMillis(200)).inFlight(mode).build())
+                .restartPolicy(RestartPolicy.fixedDelay(Duration.ofMillis(200), 20))
+                .heartbeat(heartbeat, heartbeatTimeout)
+                .startTimeout(Duration.ofSeconds(60));
+    }
+}

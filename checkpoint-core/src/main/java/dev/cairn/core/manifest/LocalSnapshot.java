@@ -18,10 +18,14 @@ import java.util.TreeMap;
  * @param outputs       per output channel ({@code from->to}): the offset of this checkpoint's marker
  * @param sourceOffsets per external input: the next offset to read at restore
  * @param attributes    runtime-specific pairs (e.g. a sink's transactional ids); never secrets
+ * @param auxiliaryFiles files of runtime components beside the state (e.g. an exactly-once sink's
+ *                       output not yet committed), by a name the component chooses; the checkpoint
+ *                       references them, so retention keeps them while it is retained
  */
 public record LocalSnapshot(String operatorId, long checkpointId, int epoch, InFlightMode inFlightMode,
                             StateHandle state, Map<String, InputSnapshot> inputs, Map<String, Long> outputs,
-                            Map<String, Long> sourceOffsets, Map<String, String> attributes) {
+                            Map<String, Long> sourceOffsets, Map<String, String> attributes,
+                            Map<String, FileRef> auxiliaryFiles) {
     public LocalSnapshot {
         if (operatorId == null || operatorId.isEmpty()) {
             throw new IllegalArgumentException("operator id must not be empty");
@@ -39,6 +43,14 @@ public record LocalSnapshot(String operatorId, long checkpointId, int epoch, InF
         outputs = sorted(outputs);
         sourceOffsets = sorted(sourceOffsets);
         attributes = sorted(attributes);
+        auxiliaryFiles = sorted(auxiliaryFiles);
+    }
+
+    /** A local snapshot without auxiliary files. */
+    public LocalSnapshot(String operatorId, long checkpointId, int epoch, InFlightMode inFlightMode, StateHandle state,
+                         Map<String, InputSnapshot> inputs, Map<String, Long> outputs, Map<String, Long> sourceOffsets,
+                         Map<String, String> attributes) {
+        this(operatorId, checkpointId, epoch, inFlightMode, state, inputs, outputs, sourceOffsets, attributes, Map.of());
     }
 
     private static <V> Map<String, V> sorted(Map<String, V> m) {

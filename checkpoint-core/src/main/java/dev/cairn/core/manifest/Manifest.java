@@ -48,7 +48,7 @@ public record Manifest(int formatVersion, String jobId, long checkpointId, int e
         properties = Collections.unmodifiableMap(new TreeMap<>(properties == null ? Map.of() : properties));
     }
 
-    /** Every file this checkpoint references (state files and channel-state files), each once. */
+    /** Every file this checkpoint references (state, channel-state and auxiliary files), each once. */
     public List<FileRef> files() {
         Map<String, FileRef> byPath = new LinkedHashMap<>();
         for (LocalSnapshot s : operators.values()) {
@@ -59,6 +59,9 @@ public record Manifest(int formatVersion, String jobId, long checkpointId, int e
                 if (in.channelState() != null) {
                     byPath.putIfAbsent(in.channelState().path(), in.channelState());
                 }
+            }
+            for (FileRef f : s.auxiliaryFiles().values()) {
+                byPath.putIfAbsent(f.path(), f);
             }
         }
         return new ArrayList<>(byPath.values());

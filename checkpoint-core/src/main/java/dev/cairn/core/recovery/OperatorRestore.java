@@ -17,12 +17,23 @@ import java.util.TreeMap;
  * @param state         the state handle, empty for a fresh start
  * @param inputs        per input channel, how it resumes
  * @param sourceOffsets per external input, the next offset to read (empty: the reset policy)
+ * @param attributes    the runtime-specific pairs of the restored local snapshot
+ * @param auxiliaryFiles the auxiliary files of the restored local snapshot (e.g. a sink's pending output)
  */
 public record OperatorRestore(String operatorId, long checkpointId, Optional<StateHandle> state,
-                              Map<ChannelId, InputPlan> inputs, Map<String, Long> sourceOffsets) {
+                              Map<ChannelId, InputPlan> inputs, Map<String, Long> sourceOffsets,
+                              Map<String, String> attributes, Map<String, dev.cairn.core.manifest.FileRef> auxiliaryFiles) {
     public OperatorRestore {
         inputs = Collections.unmodifiableMap(new TreeMap<>(inputs));
         sourceOffsets = Collections.unmodifiableMap(new TreeMap<>(sourceOffsets));
+        attributes = Collections.unmodifiableMap(new TreeMap<>(attributes));
+        auxiliaryFiles = Collections.unmodifiableMap(new TreeMap<>(auxiliaryFiles));
+    }
+
+    /** A restore without runtime attributes or auxiliary files. */
+    public OperatorRestore(String operatorId, long checkpointId, Optional<StateHandle> state,
+                           Map<ChannelId, InputPlan> inputs, Map<String, Long> sourceOffsets) {
+        this(operatorId, checkpointId, state, inputs, sourceOffsets, Map.of(), Map.of());
     }
 
     public boolean isFresh() {

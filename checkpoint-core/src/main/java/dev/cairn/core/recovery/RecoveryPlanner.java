@@ -253,7 +253,7 @@ public final class RecoveryPlanner {
                 inputs.put(c, inputPlan(m, c, s, byNewId, mapping));
             }
             ops.put(n.id(), new OperatorRestore(n.id(), m.checkpointId(), Optional.of(s.state()), inputs,
-                    s.sourceOffsets()));
+                    s.sourceOffsets(), s.attributes(), s.auxiliaryFiles()));
         }
         return ops;
     }

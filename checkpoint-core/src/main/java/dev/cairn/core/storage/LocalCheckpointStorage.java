@@ -770,6 +770,9 @@ public final class LocalCheckpointStorage implements CheckpointStorage {
                         referenced.add(in.channelState().path());
                     }
                 }
+                for (FileRef f : s.auxiliaryFiles().values()) {
+                    referenced.add(f.path());
+                }
             } catch (RecordFormatException e) {
                 readable = false;
                 LOG.warn("job '{}': retention keeps every shared file this pass: {}", jobId,

@@ -53,10 +53,10 @@ final class StorageCodec {
     }
 
     @JsonPropertyOrder({"operatorId", "checkpointId", "epoch", "inFlightMode", "state", "inputs", "outputs",
-            "sourceOffsets", "attributes"})
+            "sourceOffsets", "attributes", "auxiliaryFiles"})
     record SnapshotDoc(String operatorId, long checkpointId, int epoch, InFlightMode inFlightMode, StateDoc state,
                        Map<String, InputDoc> inputs, Map<String, Long> outputs, Map<String, Long> sourceOffsets,
-                       Map<String, String> attributes) {
+                       Map<String, String> attributes, Map<String, FileDoc> auxiliaryFiles) {
     }
 
     @JsonPropertyOrder({"backend", "files", "metadata"})
@@ -162,9 +162,11 @@ final class StorageCodec {
         for (FileRef f : s.state().files()) {
             files.add(toDoc(f));
         }
+        Map<String, FileDoc> aux = new LinkedHashMap<>();
+        s.auxiliaryFiles().forEach((name, f) -> aux.put(name, toDoc(f)));
         return new SnapshotDoc(s.operatorId(), s.checkpointId(), s.epoch(), s.inFlightMode(),
                 new StateDoc(s.state().backend(), files, s.state().metadata()), inputs, s.outputs(),
-                s.sourceOffsets(), s.attributes());
+                s.sourceOffsets(), s.attributes(), aux);
     }
 
     private static LocalSnapshot fromDoc(SnapshotDoc d) throws RecordFormatException {
@@ -179,9 +181,13 @@ final class StorageCodec {
                     in.channelState() == null ? null : fromDoc(in.channelState()), in.inFlightRecords(),
                     in.inFlightBytes()));
         }
+        Map<String, FileRef> aux = new LinkedHashMap<>();
+        for (Map.Entry<String, FileDoc> e : d.auxiliaryFiles().entrySet()) {
+            aux.put(e.getKey(), fromDoc(e.getValue()));
+        }
         return new LocalSnapshot(d.operatorId(), d.checkpointId(), d.epoch(), d.inFlightMode(),
                 new StateHandle(d.state().backend(), files, d.state().metadata()), inputs, d.outputs(),
-                d.sourceOffsets(), d.attributes());
+                d.sourceOffsets(), d.attributes(), aux);
     }
 
     private static FileDoc toDoc(FileRef f) {

@@ -199,7 +199,8 @@ class CheckpointsCommandTest {
         for (String[] args : List.of(
                 new String[] {"checkpoints", "list", "--dir", missing.toString()},
                 new String[] {"checkpoints", "show", "1", "--dir", missing.toString()},
-                new String[] {"checkpoints", "verify", "--dir", missing.toString()})) {
+                new String[] {"checkpoints", "verify", "--dir", missing.toString()},
+                new String[] {"report", "--dir", missing.toString(), "--out", tmp.resolve("r.html").toString()})) {
             Run run = Run.of(args);
             assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCode.NOT_FOUND);
             assertThat(run.err().lines()).as(run.toString()).singleElement().asString()
@@ -207,6 +208,7 @@ class CheckpointsCommandTest {
                             + " (<root>/<job>, holding EPOCH, IDS and chk-* directories) or its checkpoint root");
         }
         assertThat(missing).doesNotExist();
+        assertThat(tmp.resolve("r.html")).doesNotExist();
 
         Path empty = Files.createDirectory(tmp.resolve("empty"));
         Run run = Run.of("checkpoints", "list", "--dir", empty.toString());
@@ -259,6 +261,8 @@ class CheckpointsCommandTest {
         assertThat(Run.of("checkpoints", "list", "--dir", f.jobDir.toString(), "--deep").exitCode()).isZero();
         assertThat(Run.of("checkpoints", "show", "3", "--dir", f.jobDir.toString()).exitCode()).isZero();
         assertThat(Run.of("checkpoints", "verify", "--dir", f.jobDir.toString()).exitCode()).isZero();
+        assertThat(Run.of("report", "--dir", f.jobDir.toString(), "--out", tmp.resolve("r.html").toString()).exitCode())
+                .isZero();
         assertThat(tree(f.jobDir)).isEqualTo(before);
     }
 
@@ -286,7 +290,8 @@ class CheckpointsCommandTest {
 
         for (String[] args : List.of(new String[] {"--help"}, new String[] {"checkpoints", "--help"},
                 new String[] {"checkpoints", "list", "--help"}, new String[] {"checkpoints", "show", "--help"},
-                new String[] {"checkpoints", "verify", "--help"}, new String[] {"help", "checkpoints"})) {
+                new String[] {"checkpoints", "verify", "--help"}, new String[] {"report", "--help"},
+                new String[] {"help", "report"})) {
             Run help = Run.of(args);
             assertThat(help.exitCode()).as(String.join(" ", args)).isZero();
             assertThat(help.out()).as(String.join(" ", args)).contains("Usage: cairn").contains("Exit codes:")

@@ -52,6 +52,26 @@ public final class CrashPoints {
         }
     }
 
+    /**
+     * A fault point: true (once) at the {@code nth} call for a name armed with {@link #armFault};
+     * the caller then behaves as if the operation failed. Costs one volatile read when disarmed.
+     * Names in use: {@code channel.send} (a record send to a channel fails; the sends after it,
+     * markers included, go through).
+     */
+    public static boolean fault(String name) {
+        if (!any) {
+            return false;
+        }
+        Armed a = ARMED.get(name);
+        return a != null && a.remaining.decrementAndGet() == 0;
+    }
+
+    /** Makes the {@code nth} {@link #fault} call for {@code name} return true (tests). */
+    public static void armFault(String name, int nth) {
+        arm(name, nth, n -> {
+        });
+    }
+
     /** Runs {@code action} at the {@code nth} hit of {@code name} (tests). */
     public static void arm(String name, int nth, Consumer<String> action) {
         if (nth < 1) {

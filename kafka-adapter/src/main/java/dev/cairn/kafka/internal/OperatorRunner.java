@@ -504,6 +504,12 @@ final class OperatorRunner implements ProtocolPort, Runnable {
         ChannelId c = ((PhysicalPlan.ToChannels) route).pick(key);
         int o = outputIndex.get(c);
         recordsOut.increment();
+        if (dev.cairn.core.CrashPoints.fault("channel.send")) {
+            // Test fault: the record is lost as by a failed send; the sends after it succeed.
+            fail(new CairnException(CairnException.Reason.OPERATOR_FAILED, "operator '" + node.id()
+                    + "': a send to channel topic '" + outputTopic[o] + "' failed (injected fault)"));
+            return;
+        }
         producer.send(new ProducerRecord<>(outputTopic[o], 0, null, key, value, dataHeaders), (md, e) -> {
             if (e != null) {
                 fail(new CairnException(CairnException.Reason.OPERATOR_FAILED, "operator '" + node.id()
@@ -560,6 +566,9 @@ final class OperatorRunner implements ProtocolPort, Runnable {
     private void drainCompletions() {
         Runnable r;
         while ((r = completions.poll()) != null) {
+            // A failed send before a marker leaves a gap the marker's offset would hide: once any send
+            // failed, no marker acknowledgement or snapshot may count any more.
+            checkAsyncFailure();
             r.run();
         }
     }
@@ -727,8 +736,14 @@ final class OperatorRunner implements ProtocolPort, Runnable {
                 }
                 LocalSnapshot snapshot = new LocalSnapshot(node.id(), id, epoch, mode, d.state(), ins, outs,
                         d.sourceOffsets(), attributes);
+                if (asyncFailure.get() != null) {
+                    return; // a send failed: this node fails, and nothing it recorded may be acknowledged
+                }
                 FileRef ref = storage.writeLocalSnapshot(snapshot);
                 dev.cairn.core.CrashPoints.hit("checkpoint.afterLocalSnapshot");
+                if (asyncFailure.get() != null) {
+                    return;
+                }
                 process.sendControl(ControlMessage.ack(epoch, node.id(), id, ref));
             } catch (IOException | RuntimeException e) {
                 process.sendControl(ControlMessage.decline(epoch, node.id(), id, "cannot write the local snapshot: " + e));

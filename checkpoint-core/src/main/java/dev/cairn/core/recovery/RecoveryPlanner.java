@@ -53,14 +53,20 @@ public final class RecoveryPlanner {
         String job = storage.jobId();
         Manifest chosen = null;
         List<LatestResult.Skipped> skipped = List.of();
-        if (options.checkpointId().isPresent()) {
+        if (options.forceFresh() && options.checkpointId().isPresent()) {
+            throw new CairnException(CairnException.Reason.CONFIGURATION, "job '" + job + "': a forced fresh start"
+                    + " and a chosen checkpoint (" + options.checkpointId().getAsLong() + ") exclude each other");
+        }
+        if (options.forceFresh()) {
+            LOG.warn("job '{}': forced fresh start; every existing checkpoint is abandoned", job);
+        } else if (options.checkpointId().isPresent()) {
             chosen = chosenCheckpoint(storage, options.checkpointId().getAsLong(), options.deepVerify());
         } else {
             LatestResult latest = storage.latest(options.deepVerify());
             skipped = latest.skipped();
             if (latest instanceof LatestResult.Found found) {
                 chosen = found.manifest();
-            } else if (!options.forceFresh()) {
+            } else {
                 refuseFreshStartIfStateWouldBeLost(storage, latest);
             }
         }

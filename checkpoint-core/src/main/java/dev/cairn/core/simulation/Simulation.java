@@ -251,7 +251,7 @@ public final class Simulation {
         if (stepCount == healAtStep) {
             storageEnv.failWrites(false);
         }
-        now += random.nextInt(1_000_000);
+        now += random.nextInt(config.maxStepMicros() * 1_000);
         List<Runnable> steps = new ArrayList<>();
         steps.add(this::tickCoordinator);
         boolean anyDue = false;
@@ -277,7 +277,7 @@ public final class Simulation {
         Runnable chosen = steps.get(random.nextInt(steps.size()));
         try {
             chosen.run();
-            if (crashesEnabled && random.nextInt(300) == 0) {
+            if (crashesEnabled && random.nextInt(config.crashEvery()) == 0) {
                 crash("random kill");
             }
         } catch (SimulatedCrash c) {
@@ -387,7 +387,7 @@ public final class Simulation {
         if (machine) {
             storageEnv.crash(); // the machine died: what was not fsynced is gone
         }
-        start(random.nextInt(12) == 0);
+        start(random.nextInt(100) < config.freshStartPercent());
     }
 
     /** Starts (or restarts) the job: recovery, a new coordinator and every operator, in a new epoch. */
@@ -415,10 +415,15 @@ public final class Simulation {
                 acked.clear();
                 CoordinatorStorage coordStorage = new CoordinatorStorage(raw);
                 coordinatorStorage = coordStorage;
-                coordinator = CheckpointCoordinator.builder().topology(topology).config(config.checkpoints())
-                        .storage(coordStorage).transport(transport(epochNow)).time(time())
+                CheckpointCoordinator.Builder cb = CheckpointCoordinator.builder().topology(topology)
+                        .config(config.checkpoints()).storage(coordStorage).transport(transport(epochNow)).time(time())
                         .registry(new SimpleMeterRegistry()).epoch(epochNow)
-                        .restoredCheckpoint(plan.restoredCheckpointId()).build();
+                        .restoredCheckpoint(plan.restoredCheckpointId());
+                if (!config.coordinatorChecks()) {
+                    // Show that the oracle catches a broken protocol on its own, not only the coordinator's checks.
+                    cb.skipChannelChecksForTesting();
+                }
+                coordinator = cb.build();
                 for (String op : topology.operatorIds()) {
                     hosts.put(op, new SimHost(this, op, epochNow, plan.operator(op), config.checkpoints(), storage, topology));
                 }
@@ -435,7 +440,7 @@ public final class Simulation {
                 hosts.clear();
                 coordinator = null;
                 storageEnv.crash();
-                forceFresh = false;
+                // the operator's intent (a forced fresh start) stands for the retry
                 if (attempt > 50) {
                     throw new IllegalStateException("could not restart after 50 crashes during restore");
                 }

@@ -24,46 +24,57 @@ import java.util.Set;
  * @param crashes          whether crashes, zombies, stalled coordinators and storage faults happen
  * @param minConcurrent    the least maximum of concurrent checkpoints drawn
  * @param reorderPercent   share of control messages delayed long enough to overtake others
+ * @param maxStepMicros    virtual time a step may advance (short steps: more happens between triggers)
+ * @param crashEvery       mean steps between random kills, when crashes are on
+ * @param freshStartPercent share of restarts an operator forces to start fresh
+ * @param coordinatorChecks whether the coordinator checks both ends of every channel before a commit
+ *                          (off only to show the oracle catches a broken protocol on its own)
  * @param protocolDefects  deliberate protocol bugs (tests of the oracle only)
  * @param simDefects       deliberate runtime bugs (tests of the oracle only)
  */
 public record SimulationConfig(long seed, Workload workload, String shape, CheckpointConfig checkpoints, int steps,
-                               boolean crashes, int minConcurrent, int reorderPercent, Set<ProtocolDefect> protocolDefects,
-                               Set<SimDefect> simDefects) {
+                               boolean crashes, int minConcurrent, int reorderPercent, int maxStepMicros,
+                               int crashEvery, int freshStartPercent, boolean coordinatorChecks,
+                               Set<ProtocolDefect> protocolDefects, Set<SimDefect> simDefects) {
 
     /** What a scenario may vary; fixed dimensions narrow the random choice. */
     public record Constraints(InFlightMode inFlight, AlignmentMode alignment, Boolean crashes, String workload,
-                              Integer minConcurrent, Set<ProtocolDefect> protocolDefects, Set<SimDefect> simDefects) {
+                              Integer minConcurrent, Set<ProtocolDefect> protocolDefects, Set<SimDefect> simDefects,
+                              boolean coordinatorChecks) {
         public static Constraints any() {
-            return new Constraints(null, null, null, null, null, Set.of(), Set.of());
+            return new Constraints(null, null, null, null, null, Set.of(), Set.of(), true);
+        }
+
+        public Constraints withoutCoordinatorChecks() {
+            return new Constraints(inFlight, alignment, crashes, workload, minConcurrent, protocolDefects, simDefects, false);
         }
 
         public Constraints withInFlight(InFlightMode m) {
-            return new Constraints(m, alignment, crashes, workload, minConcurrent, protocolDefects, simDefects);
+            return new Constraints(m, alignment, crashes, workload, minConcurrent, protocolDefects, simDefects, coordinatorChecks);
         }
 
         public Constraints withAlignment(AlignmentMode a) {
-            return new Constraints(inFlight, a, crashes, workload, minConcurrent, protocolDefects, simDefects);
+            return new Constraints(inFlight, a, crashes, workload, minConcurrent, protocolDefects, simDefects, coordinatorChecks);
         }
 
         public Constraints withCrashes(boolean c) {
-            return new Constraints(inFlight, alignment, c, workload, minConcurrent, protocolDefects, simDefects);
+            return new Constraints(inFlight, alignment, c, workload, minConcurrent, protocolDefects, simDefects, coordinatorChecks);
         }
 
         public Constraints withWorkload(String w) {
-            return new Constraints(inFlight, alignment, crashes, w, minConcurrent, protocolDefects, simDefects);
+            return new Constraints(inFlight, alignment, crashes, w, minConcurrent, protocolDefects, simDefects, coordinatorChecks);
         }
 
         public Constraints withMinConcurrent(int n) {
-            return new Constraints(inFlight, alignment, crashes, workload, n, protocolDefects, simDefects);
+            return new Constraints(inFlight, alignment, crashes, workload, n, protocolDefects, simDefects, coordinatorChecks);
         }
 
         public Constraints withDefect(ProtocolDefect d) {
-            return new Constraints(inFlight, alignment, crashes, workload, minConcurrent, EnumSet.of(d), simDefects);
+            return new Constraints(inFlight, alignment, crashes, workload, minConcurrent, EnumSet.of(d), simDefects, coordinatorChecks);
         }
 
         public Constraints withDefect(SimDefect d) {
-            return new Constraints(inFlight, alignment, crashes, workload, minConcurrent, protocolDefects, EnumSet.of(d));
+            return new Constraints(inFlight, alignment, crashes, workload, minConcurrent, protocolDefects, EnumSet.of(d), coordinatorChecks);
         }
     }
 
@@ -77,6 +88,9 @@ public record SimulationConfig(long seed, Workload workload, String shape, Check
         boolean allTriggered = r.nextBoolean();
         boolean crashes = r.nextBoolean();
         int reorderPercent = r.nextInt(3) == 0 ? 0 : 40;
+        int maxStepMicros = r.nextBoolean() ? 1_000 : 100;
+        int crashEvery = new int[]{100, 300, 1_000}[r.nextInt(3)];
+        int freshStartPercent = r.nextInt(4) == 0 ? 30 : 5;
         if (c.workload() != null) {
             workloadName = c.workload();
         }
@@ -120,6 +134,7 @@ public record SimulationConfig(long seed, Workload workload, String shape, Check
         }
         int steps = 600 + r.nextInt(1_400);
         return new SimulationConfig(seed, workload, shape, cb.build(), steps, crashes, minConcurrent, reorderPercent,
+                maxStepMicros, crashEvery, freshStartPercent, c.coordinatorChecks(),
                 c.protocolDefects().isEmpty() ? Set.of() : EnumSet.copyOf(c.protocolDefects()),
                 c.simDefects().isEmpty() ? Set.of() : EnumSet.copyOf(c.simDefects()));
     }
@@ -136,6 +151,9 @@ public record SimulationConfig(long seed, Workload workload, String shape, Check
         }
         for (ProtocolDefect d : protocolDefects) {
             sb.append(" -Dcairn.sim.defect=").append(d);
+        }
+        if (!coordinatorChecks) {
+            sb.append(" -Dcairn.sim.coordinatorChecks=false");
         }
         for (SimDefect d : simDefects) {
             sb.append(" -Dcairn.sim.defect=").append(d);
@@ -162,6 +180,9 @@ public record SimulationConfig(long seed, Workload workload, String shape, Check
         if ((v = System.getProperty("cairn.sim.minConcurrent")) != null) {
             c = c.withMinConcurrent(Integer.parseInt(v));
         }
+        if ("false".equals(System.getProperty("cairn.sim.coordinatorChecks"))) {
+            c = c.withoutCoordinatorChecks();
+        }
         if ((v = System.getProperty("cairn.sim.defect")) != null) {
             for (ProtocolDefect d : ProtocolDefect.values()) {
                 if (d.name().equals(v)) {
@@ -184,7 +205,8 @@ public record SimulationConfig(long seed, Workload workload, String shape, Check
                 + " inFlight=" + checkpoints.inFlight() + " alignment=" + checkpoints.alignment()
                 + (checkpoints.alignmentTimeout() == null ? "" : " alignmentTimeout=" + checkpoints.alignmentTimeout())
                 + " triggers=" + checkpoints.triggers() + " maxConcurrent=" + checkpoints.maxConcurrent()
-                + " crashes=" + crashes + " reorder=" + reorderPercent + "% steps=" + steps
+                + " crashes=" + crashes + (crashes ? " crashEvery=" + crashEvery + " freshStarts=" + freshStartPercent + "%" : "")
+                + " reorder=" + reorderPercent + "% stepMicros=" + maxStepMicros + " steps=" + steps
                 + (protocolDefects.isEmpty() ? "" : " protocolDefects=" + protocolDefects)
                 + (simDefects.isEmpty() ? "" : " simDefects=" + simDefects);
     }

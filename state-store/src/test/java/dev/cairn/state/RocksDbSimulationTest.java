@@ -22,10 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * workload, with crashes, restores (and restores of restores), storage that loses what was not
  * fsynced and fails writes for a while. The oracle compares each restored operator's state with its
  * state at the cut and checks that no money is created or lost. {@code -Dcairn.rocksdb.sim.runs=N}
- * changes the number of schedules (default 30); a failure prints each failing seed.
+ * changes the number of schedules (default 24); a failure prints each failing seed.
  */
 class RocksDbSimulationTest {
-    static final int RUNS = Integer.getInteger("cairn.rocksdb.sim.runs", 30);
+    static final int RUNS = Integer.getInteger("cairn.rocksdb.sim.runs", 24);
     static final long BASE_SEED = Long.getLong("cairn.sim.seed", 20261128L);
 
     @TempDir

@@ -39,9 +39,12 @@ final class RocksDbSnapshot implements StateSnapshot {
     private final long checkpointId;
     private final Path dir;
     private final String layout;
+    /** Files that are append-only in the database (MANIFEST, log): the length they had at the snapshot. */
+    private final Map<String, Long> lengths;
     private final AtomicInteger state = new AtomicInteger(NEW);
 
-    RocksDbSnapshot(RocksDbOperatorStore store, long checkpointId, Path dir, String layout) {
+    RocksDbSnapshot(RocksDbOperatorStore store, long checkpointId, Path dir, String layout, Map<String, Long> lengths) {
+        this.lengths = Map.copyOf(lengths);
         this.store = store;
         this.checkpointId = checkpointId;
         this.dir = dir;
@@ -62,16 +65,22 @@ final class RocksDbSnapshot implements StateSnapshot {
             throw new IllegalStateException("snapshot of checkpoint " + checkpointId + " of operator '"
                     + store.operatorId() + "' was already persisted or discarded");
         }
+        boolean ok = false;
         try {
-            return upload();
+            StateHandle h = upload(store.shared().beginPersist(checkpointId));
+            ok = true;
+            return h;
         } finally {
+            if (!ok) {
+                store.shared().failed(checkpointId);
+            }
             state.set(DONE);
             deleteTree(dir);
             store.snapshotDone(this);
         }
     }
 
-    private StateHandle upload() {
+    private StateHandle upload(Map<LocalSst, FileRef> reusable) {
         CheckpointStorage storage = store.storage();
         String op = store.operatorId();
         List<String> names;
@@ -93,7 +102,7 @@ final class RocksDbSnapshot implements StateSnapshot {
                 } catch (IOException e) {
                     throw failure("cannot read " + local, e);
                 }
-                ref = store.shared().reusable(sst);
+                ref = reusable.get(sst);
                 if (ref == null) {
                     ref = copy(local, () -> storage.createSharedFile(op, checkpointId, name));
                 }
@@ -119,7 +128,12 @@ final class RocksDbSnapshot implements StateSnapshot {
                     + e.getMessage(), e);
         }
         try (writer; InputStream in = Files.newInputStream(local)) {
-            in.transferTo(writer);
+            Long length = lengths.get(local.getFileName().toString());
+            if (length == null) {
+                in.transferTo(writer);
+            } else {
+                copyPrefix(in, writer, length, local);
+            }
             return writer.finish();
         } catch (IOException e) {
             writer.abort();
@@ -128,6 +142,20 @@ final class RocksDbSnapshot implements StateSnapshot {
             writer.abort();
             throw new CairnException(Reason.STORAGE, prefix() + "cannot upload " + local.getFileName()
                     + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void copyPrefix(InputStream in, CheckpointFileWriter out, long length, Path local) throws IOException {
+        byte[] buf = new byte[64 << 10];
+        long left = length;
+        while (left > 0) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                throw new IOException(local + " is shorter (" + (length - left) + " bytes) than at the snapshot ("
+                        + length + " bytes)");
+            }
+            out.write(buf, 0, n);
+            left -= n;
         }
     }
 

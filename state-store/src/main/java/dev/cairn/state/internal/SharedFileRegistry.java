@@ -28,11 +28,28 @@ final class SharedFileRegistry {
     }
 
     private Map<LocalSst, FileRef> confirmed = Map.of();
+    /** Bumped whenever {@link #confirmed} changes. */
+    private long generation;
+    /** Checkpoints being persisted or persisted and not yet completed: the generation they reused from. */
+    private final TreeMap<Long, Long> pendingGeneration = new TreeMap<>();
     private final TreeMap<Long, Map<LocalSst, FileRef>> persisted = new TreeMap<>();
 
-    /** The stored file that a completed checkpoint holds for {@code sst}, or {@code null}. */
-    synchronized FileRef reusable(LocalSst sst) {
-        return confirmed.get(sst);
+    /**
+     * Starts persisting {@code checkpointId}: returns the stored files it may reference instead of
+     * uploading. Empty if a lower checkpoint still pending chose its files from an older set: that
+     * one may hold its own copy of a file (uploaded before the newer set was known), and if it
+     * completes, retention may delete the copy in the newer set while this checkpoint, still
+     * pending, references it (retention protects only files created by a pending checkpoint).
+     * Uploading fresh copies is always safe; this case needs overlapping checkpoints with a
+     * completion between their uploads, so it is rare.
+     */
+    synchronized Map<LocalSst, FileRef> beginPersist(long checkpointId) {
+        boolean safe = true;
+        for (long g : pendingGeneration.headMap(checkpointId, false).values()) {
+            safe &= g == generation;
+        }
+        pendingGeneration.put(checkpointId, generation);
+        return safe ? confirmed : Map.of();
     }
 
     /** Checkpoint {@code checkpointId} references exactly {@code files} (uploaded or reused). */
@@ -40,23 +57,34 @@ final class SharedFileRegistry {
         persisted.put(checkpointId, Map.copyOf(files));
     }
 
+    /** Persisting {@code checkpointId} failed: it will never complete. */
+    synchronized void failed(long checkpointId) {
+        pendingGeneration.remove(checkpointId);
+        persisted.remove(checkpointId);
+    }
+
     /** Every checkpoint up to {@code upTo} is complete (or subsumed): see the class comment. */
     synchronized void completed(long upTo) {
         Map<LocalSst, FileRef> files = persisted.get(upTo);
         if (files != null) {
             confirmed = files;
+            generation++;
         }
         persisted.headMap(upTo, true).clear();
+        pendingGeneration.headMap(upTo, true).clear();
     }
 
     synchronized void aborted(long checkpointId) {
         persisted.remove(checkpointId);
+        pendingGeneration.remove(checkpointId);
     }
 
     /** The store was restored from a checkpoint that references {@code files}. */
     synchronized void restored(Map<LocalSst, FileRef> files) {
         confirmed = Map.copyOf(files);
+        generation++;
         persisted.clear();
+        pendingGeneration.clear();
     }
 
     /** For tests: how many files are reusable now. */

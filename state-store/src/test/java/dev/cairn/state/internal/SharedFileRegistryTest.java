@@ -41,7 +41,10 @@ class SharedFileRegistryTest {
         assertThat(r.beginPersist(4)).isEmpty();
         r.persisted(4, Map.of(SST, new FileRef("shared/op/4-cccccccccccc-000012.sst", 100, 1)));
         r.completed(3);
-        assertThat(r.beginPersist(5)).containsEntry(SST, FROM_3);
+        assertThat(r.beginPersist(5)).as("4 chose from an older set and is still pending").isEmpty();
+        r.aborted(5);
+        r.aborted(4);
+        assertThat(r.beginPersist(6)).containsEntry(SST, FROM_3);
     }
 
     @Test

@@ -4,7 +4,6 @@ import dev.cairn.core.CairnException;
 import dev.cairn.core.CheckpointConfig;
 import dev.cairn.core.Operator;
 import dev.cairn.core.recovery.RecoveryOptions;
-import dev.cairn.core.state.MemoryStateBackend;
 import dev.cairn.core.state.StateBackend;
 import dev.cairn.kafka.internal.JobProcess;
 import dev.cairn.kafka.internal.KafkaSettings;
@@ -248,6 +247,7 @@ public final class Job {
             return this;
         }
 
+        /** Where operator state lives; RocksDB (see state-store's README) by default. */
         public Builder stateBackend(StateBackend backend) {
             this.stateBackend = Objects.requireNonNull(backend, "stateBackend");
             return this;
@@ -319,7 +319,7 @@ public final class Job {
             KafkaSettings ks = KafkaSettings.of(kafka);
             PhysicalPlan plan = PlanFactory.create(jobId, topicPrefix, ops, edges, chains);
             plan.topology().validateFor(checkpoints.triggers(), checkpoints.alignment());
-            StateBackend backend = stateBackend != null ? stateBackend : new MemoryStateBackend();
+            StateBackend backend = stateBackend != null ? stateBackend : dev.cairn.state.RocksDbStateBackend.create();
             Settings s = new Settings(jobId, ks, checkpointDirectory, backend, checkpoints, restartPolicy, recovery,
                     heartbeatInterval, heartbeatTimeout, startTimeout, registry, listener, replicationFactor);
             return new Job(jobId, plan, s);

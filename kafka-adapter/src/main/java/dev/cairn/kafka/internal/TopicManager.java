@@ -63,7 +63,7 @@ public final class TopicManager implements AutoCloseable {
         Map<String, String> configs = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1", TopicConfig.RETENTION_BYTES_CONFIG, "-1",
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
         create(topic, configs);
-        TopicDescription d = describe(topic).orElseThrow(() -> missing(topic, "channel"));
+        TopicDescription d = describeCreated(topic).orElseThrow(() -> missing(topic, "channel"));
         if (d.partitions().size() != 1) {
             throw new CairnException(CairnException.Reason.CONFIGURATION, "channel topic '" + topic + "' has "
                     + d.partitions().size() + " partitions; a channel needs exactly 1 (FIFO). Delete it or choose"
@@ -90,7 +90,7 @@ public final class TopicManager implements AutoCloseable {
     public void ensureControl(String topic) {
         create(topic, Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(Duration.ofDays(1).toMillis()),
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE));
-        TopicDescription d = describe(topic).orElseThrow(() -> missing(topic, "control"));
+        TopicDescription d = describeCreated(topic).orElseThrow(() -> missing(topic, "control"));
         if (d.partitions().size() != 1) {
             throw new CairnException(CairnException.Reason.CONFIGURATION, "control topic '" + topic + "' has "
                     + d.partitions().size() + " partitions; it needs exactly 1");
@@ -152,6 +152,27 @@ public final class TopicManager implements AutoCloseable {
             }
         } catch (Exception e) {
             throw unavailable("create topic '" + topic + "'", e);
+        }
+    }
+
+    /**
+     * Describes a topic just created (by us or a concurrent process): metadata reaches the broker
+     * that answers a moment after the creation returns, so an unknown topic is asked again, within
+     * the timeout.
+     */
+    private Optional<TopicDescription> describeCreated(String topic) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Optional<TopicDescription> d = describe(topic);
+            if (d.isPresent() || System.nanoTime() > deadline) {
+                return d;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return d;
+            }
         }
     }
 

@@ -100,6 +100,8 @@ final class OperatorRunner implements ProtocolPort, Runnable {
     private final int[] inputMember;
     private final String[] inputFrom;
     private final boolean[] inputEnded;
+    /** Per input, how often it was sought back by a hold: records fetched before that are stale. */
+    private final int[] inputSeeks;
     private final List<ChannelId> outputs;
     private final Map<ChannelId, Integer> outputIndex = new HashMap<>();
     private final String[] outputTopic;
@@ -146,6 +148,7 @@ final class OperatorRunner implements ProtocolPort, Runnable {
         this.inputMember = new int[inputs.size()];
         this.inputFrom = new String[inputs.size()];
         this.inputEnded = new boolean[inputs.size()];
+        this.inputSeeks = new int[inputs.size()];
         for (int i = 0; i < inputs.size(); i++) {
             PhysicalPlan.Edge e = plan.edge(inputs.get(i));
             TopicPartition tp = new TopicPartition(e.topic(), 0);
@@ -420,9 +423,12 @@ final class OperatorRunner implements ProtocolPort, Runnable {
             for (TopicPartition tp : records.partitions()) {
                 Integer in = inputIndex.get(tp);
                 if (in != null) {
+                    int seeks = inputSeeks[in];
                     for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
-                        if (protocol.isHeld(in)) {
-                            break; // aligned: the rest is fetched again after release
+                        if (inputSeeks[in] != seeks) {
+                            // aligned: the input was held (sought back after the marker); the rest of this
+                            // batch is fetched again after release, even if it was released meanwhile
+                            break;
                         }
                         onChannelRecord(in, r);
                     }
@@ -701,6 +707,7 @@ final class OperatorRunner implements ProtocolPort, Runnable {
 
     @Override
     public void holdInput(int input, long position) {
+        inputSeeks[input]++;
         TopicPartition tp = inputPartitions.get(input);
         consumer.seek(tp, position);
         consumer.pause(List.of(tp));

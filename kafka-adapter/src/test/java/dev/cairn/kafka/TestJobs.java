@@ -16,11 +16,17 @@ final class TestJobs {
     /** Word count: bounded source chained with the splitter, a counter with 2 instances, a sink. */
     static Job.Builder wordcount(String jobId, Map<String, Object> kafka, String prefix, Path checkpoints, String in,
                                  String out, InFlightMode mode, Duration heartbeat, Duration heartbeatTimeout) {
+        return wordcount(jobId, kafka, prefix, checkpoints, in, out, mode, heartbeat, heartbeatTimeout, true);
+    }
+
+    static Job.Builder wordcount(String jobId, Map<String, Object> kafka, String prefix, Path checkpoints, String in,
+                                 String out, InFlightMode mode, Duration heartbeat, Duration heartbeatTimeout,
+                                 boolean bounded) {
         return Job.builder(jobId)
                 .kafka(kafka)
                 .topicPrefix(prefix)
                 .checkpointDirectory(checkpoints)
-                .boundedSource("lines", in)
+                .source("lines", in, 1, bounded)
                 .operator("split", () -> new WordCountOperators.Splitter("count"))
                 .operator("count", () -> new WordCountOperators.Counter("out", 0, new AtomicInteger()), 2)
                 .sink("out", out)

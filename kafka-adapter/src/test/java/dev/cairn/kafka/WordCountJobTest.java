@@ -104,12 +104,34 @@ class WordCountJobTest {
         String out = TestTopics.unique("wc-out");
         Map<String, Long> expected = writeInput(broker, in, 300, 1);
         broker.createTopic(out, 1);
-        try (RunningJob running = job(broker, "wc1", in, out, InFlightMode.COPY, 0, new AtomicInteger()).start()) {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        Job job = Job.builder("wc1").kafka(broker.clientProperties()).topicPrefix(TestTopics.unique("cairn"))
+                .checkpointDirectory(checkpoints).boundedSource("lines", in)
+                .operator("split", () -> new WordCountOperators.Splitter("count"))
+                .operator("count", () -> new WordCountOperators.Counter("out", 0, new AtomicInteger()), 2)
+                .sink("out", out)
+                .channel("lines", "split").channel("split", "count").channel("count", "out")
+                .chain("lines", "split")
+                .checkpoints(CheckpointConfig.builder().interval(Duration.ofMillis(200)).build())
+                .meterRegistry(registry)
+                .build();
+        try (RunningJob running = job.start()) {
             assertThat(running.awaitTermination(Duration.ofSeconds(60))).as("job finished").isTrue();
             assertThat(running.failure()).isEmpty();
             assertThat(running.latestCompletedCheckpoint()).as("a final checkpoint completed").isPositive();
         }
         assertExact(expected, counts(TestKafka.readAll(broker, out, false)));
+        // metrics per operator and per job, tagged
+        assertThat(registry.get("cairn.operator.records.in").tag("job", "wc1").tag("operator", "lines").counter().count())
+                .as("source records read").isEqualTo(300);
+        assertThat(registry.get("cairn.operator.records.out").tag("operator", "out").counter().count())
+                .as("records written by the sink").isEqualTo(expected.values().stream().mapToLong(Long::longValue).sum());
+        assertThat(registry.get("cairn.operator.markers.in").tag("operator", "out").counter().count()).isPositive();
+        assertThat(registry.get("cairn.operator.sync.pause").tag("operator", "count.0").timer().count()).isPositive();
+        assertThat(registry.get("cairn.operator.restore.duration").tag("operator", "out").timer().count()).isEqualTo(1);
+        assertThat(registry.get("cairn.channel.lag").tag("operator", "out").tag("channel", "count.0->out").gauge()).isNotNull();
+        assertThat(registry.get("cairn.checkpoint.completed").tag("job", "wc1").counter().count()).isPositive();
+        assertThat(registry.get("cairn.checkpoint.duration").tag("job", "wc1").timer().count()).isPositive();
     }
 
     @ParameterizedTest(name = "{0} {1} {2} alignmentTimeout={3}")

@@ -45,6 +45,7 @@ public final class JobProcess implements RunningJob {
     private final Map<String, OperatorRunner> runners = new LinkedHashMap<>();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Object lock = new Object();
+    private final Map<String, NodeMetrics> metrics = new java.util.concurrent.ConcurrentHashMap<>();
 
     private CheckpointStorage storage;
     private TopicManager topics;
@@ -135,6 +136,10 @@ public final class JobProcess implements RunningJob {
 
     Map<String, String> channelTopicIds() {
         return channelTopicIds;
+    }
+
+    NodeMetrics metrics(String node, List<ChannelId> inputs) {
+        return metrics.computeIfAbsent(node, n -> new NodeMetrics(settings.registry(), plan.jobId(), n, inputs));
     }
 
     void sendControl(ControlMessage m) {

@@ -32,9 +32,6 @@ import dev.cairn.core.storage.CheckpointFileWriter;
 import dev.cairn.core.storage.CheckpointStorage;
 import dev.cairn.core.topology.ChannelId;
 import dev.cairn.kafka.Job;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -83,7 +80,6 @@ final class OperatorRunner implements ProtocolPort, Runnable {
     private final OperatorRestore restore;
     private final CheckpointStorage storage;
     private final InFlightMode mode;
-    private final Tags tags;
 
     private KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> producer;
@@ -126,13 +122,9 @@ final class OperatorRunner implements ProtocolPort, Runnable {
     private boolean finishedSent;
     private long liveAtNanos;
 
-    private final Counter recordsIn;
-    private final Counter recordsOut;
-    private final Counter markersIn;
-    private final Counter inFlightRecords;
-    private final Counter inFlightBytes;
-    private final Timer syncPause;
-    private final Timer restoreTimer;
+    private final NodeMetrics metrics;
+    private long alignStartNanos = -1;
+    private long lagUpdatedNanos;
 
     OperatorRunner(JobProcess process, PhysicalPlan plan, PhysicalPlan.Node node, int epoch, OperatorRestore restore) {
         this.process = process;
@@ -162,18 +154,7 @@ final class OperatorRunner implements ProtocolPort, Runnable {
             outputIndex.put(outputs.get(o), o);
             outputTopic[o] = plan.edge(outputs.get(o)).topic();
         }
-        this.tags = Tags.of("job", plan.jobId(), "operator", node.id());
-        var reg = settings.registry();
-        this.recordsIn = Counter.builder("cairn.operator.records.in").tags(tags).register(reg);
-        this.recordsOut = Counter.builder("cairn.operator.records.out").tags(tags).register(reg);
-        this.markersIn = Counter.builder("cairn.operator.markers.in").tags(tags).register(reg);
-        this.inFlightRecords = Counter.builder("cairn.operator.inflight.records").tags(tags)
-                .description("in-flight records captured in channel state (copy mode)").register(reg);
-        this.inFlightBytes = Counter.builder("cairn.operator.inflight.bytes").tags(tags).baseUnit("bytes").register(reg);
-        this.syncPause = Timer.builder("cairn.operator.sync.pause").tags(tags)
-                .description("synchronous part of a state snapshot").register(reg);
-        this.restoreTimer = Timer.builder("cairn.operator.restore.duration").tags(tags)
-                .description("start of the runner to live input, restore and replay included").register(reg);
+        this.metrics = process.metrics(node.id(), inputs);
         this.async = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "cairn-" + plan.jobId() + "-" + node.id() + "-e" + epoch + "-async");
             t.setDaemon(true);
@@ -213,7 +194,7 @@ final class OperatorRunner implements ProtocolPort, Runnable {
         try {
             open();
             replay();
-            restoreTimer.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+            metrics.restore.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
             liveAtNanos = System.nanoTime();
             process.onRunnerLive(this, System.nanoTime() - startNanos);
             loop();
@@ -441,13 +422,28 @@ final class OperatorRunner implements ProtocolPort, Runnable {
                             break;
                         }
                         sourcePosition.put(tp, r.offset() + 1);
-                        recordsIn.increment();
+                        metrics.recordsIn.increment();
                         deliver(member, new Record(tp.topic(), r.key(), r.value(), r.timestamp()));
                     }
                 }
                 checkAsyncFailure();
             }
             checkFinished();
+            updateLag();
+        }
+    }
+
+    private void updateLag() {
+        long now = System.nanoTime();
+        if (now - lagUpdatedNanos < 1_000_000_000L) {
+            return;
+        }
+        lagUpdatedNanos = now;
+        for (int i = 0; i < inputs.size(); i++) {
+            java.util.OptionalLong l = consumer.currentLag(inputPartitions.get(i));
+            if (l.isPresent()) {
+                metrics.lag.set(i, l.getAsLong());
+            }
         }
     }
 
@@ -462,12 +458,12 @@ final class OperatorRunner implements ProtocolPort, Runnable {
         }
         switch (p.kind()) {
             case MARKER -> {
-                markersIn.increment();
+                metrics.markersIn.increment();
                 protocol.onMarker(in, r.offset(), p.checkpointId());
             }
             case END -> inputEnded[in] = true;
             case DATA -> {
-                recordsIn.increment();
+                metrics.recordsIn.increment();
                 current = r;
                 protocol.onRecord(in, r.offset());
                 current = null;
@@ -484,7 +480,7 @@ final class OperatorRunner implements ProtocolPort, Runnable {
         PhysicalPlan.Member m = node.members().get(member);
         if (m.op().kind() == LogicalOp.Kind.SINK) {
             sinks.get(m.id()).write(record.key(), record.value());
-            recordsOut.increment();
+            metrics.recordsOut.increment();
             return;
         }
         try {
@@ -509,7 +505,7 @@ final class OperatorRunner implements ProtocolPort, Runnable {
         }
         ChannelId c = ((PhysicalPlan.ToChannels) route).pick(key);
         int o = outputIndex.get(c);
-        recordsOut.increment();
+        metrics.recordsOut.increment();
         if (dev.cairn.core.CrashPoints.fault("channel.send")) {
             // Test fault: the record is lost as by a failed send; the sends after it succeed.
             fail(new CairnException(CairnException.Reason.OPERATOR_FAILED, "operator '" + node.id()
@@ -626,13 +622,17 @@ final class OperatorRunner implements ProtocolPort, Runnable {
     @Override
     public Map<String, Long> snapshotState(long checkpointId) {
         long t0 = System.nanoTime();
+        if (alignStartNanos >= 0) {
+            metrics.alignment.record(t0 - alignStartNanos, TimeUnit.NANOSECONDS);
+            alignStartNanos = -1;
+        }
         StateSnapshot snapshot = store.snapshot(checkpointId);
         Map<String, Long> offsets = new TreeMap<>();
         sourcePosition.forEach((tp, off) -> offsets.put(tp.topic() + ":" + tp.partition(), off));
         for (KafkaSink s : sinks.values()) {
             s.snapshot(checkpointId);
         }
-        syncPause.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        metrics.syncPause.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         dev.cairn.core.CrashPoints.hit("checkpoint.afterSyncSnapshot");
         snapshots.put(checkpointId, snapshot);
         async.execute(() -> {
@@ -678,8 +678,8 @@ final class OperatorRunner implements ProtocolPort, Runnable {
             }
             w.writer.append(offset, r.timestamp(), r.key(), r.value());
             long size = (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
-            inFlightRecords.increment();
-            inFlightBytes.increment(size);
+            metrics.inFlightRecords.increment();
+            metrics.inFlightBytes.increment(size);
             long total = channelStateBytes.merge(checkpointId, size, Long::sum);
             if (total > settings.checkpoints().maxChannelStateBytes()) {
                 protocol.failCheckpoint(checkpointId, DeclineReason.CHANNEL_STATE_LIMIT, "in-flight records of checkpoint "
@@ -708,6 +708,9 @@ final class OperatorRunner implements ProtocolPort, Runnable {
     @Override
     public void holdInput(int input, long position) {
         inputSeeks[input]++;
+        if (alignStartNanos < 0) {
+            alignStartNanos = System.nanoTime();
+        }
         TopicPartition tp = inputPartitions.get(input);
         consumer.seek(tp, position);
         consumer.pause(List.of(tp));
@@ -715,6 +718,7 @@ final class OperatorRunner implements ProtocolPort, Runnable {
 
     @Override
     public void releaseInput(int input) {
+        alignStartNanos = -1; // recorded (timed in snapshotState) or abandoned
         consumer.resume(List.of(inputPartitions.get(input)));
     }
 

@@ -21,6 +21,7 @@ import java.util.Objects;
  *   <tr><td>inFlight</td><td>COPY</td><td>copy in-flight records, or keep offset ranges</td></tr>
  *   <tr><td>retained</td><td>3</td><td>complete checkpoints kept</td></tr>
  *   <tr><td>maxChannelStateBytes</td><td>256 MiB</td><td>copy mode: cap per operator and checkpoint</td></tr>
+ *   <tr><td>periodic</td><td>true</td><td>trigger on the interval; off: only final checkpoints</td></tr>
  * </table>
  */
 public final class CheckpointConfig {
@@ -35,6 +36,7 @@ public final class CheckpointConfig {
     private final InFlightMode inFlight;
     private final int retained;
     private final long maxChannelStateBytes;
+    private final boolean periodic;
 
     private CheckpointConfig(Builder b) {
         this.interval = b.interval;
@@ -48,6 +50,7 @@ public final class CheckpointConfig {
         this.inFlight = b.inFlight;
         this.retained = b.retained;
         this.maxChannelStateBytes = b.maxChannelStateBytes;
+        this.periodic = b.periodic;
     }
 
     public static Builder builder() {
@@ -71,6 +74,7 @@ public final class CheckpointConfig {
         b.inFlight = inFlight;
         b.retained = retained;
         b.maxChannelStateBytes = maxChannelStateBytes;
+        b.periodic = periodic;
         return b;
     }
 
@@ -119,12 +123,22 @@ public final class CheckpointConfig {
         return maxChannelStateBytes;
     }
 
+    /**
+     * Whether checkpoints are triggered on the interval (the default). Without, only explicit
+     * checkpoints are taken: a final one when a bounded job ends or the job is stopped with a
+     * checkpoint (for comparisons with checkpoints off).
+     */
+    public boolean periodic() {
+        return periodic;
+    }
+
     @Override
     public String toString() {
         return "CheckpointConfig{interval=" + interval + ", minPause=" + minPause + ", timeout=" + timeout
                 + ", maxConcurrent=" + maxConcurrent + ", tolerableFailures=" + tolerableFailures
                 + ", triggers=" + triggers + ", alignment=" + alignment + ", alignmentTimeout=" + alignmentTimeout
-                + ", inFlight=" + inFlight + ", retained=" + retained + ", maxChannelStateBytes=" + maxChannelStateBytes + "}";
+                + ", inFlight=" + inFlight + ", retained=" + retained + ", maxChannelStateBytes=" + maxChannelStateBytes
+                + ", periodic=" + periodic + "}";
     }
 
     /** Collects settings; see {@link CheckpointConfig} for defaults. */
@@ -140,8 +154,15 @@ public final class CheckpointConfig {
         private InFlightMode inFlight = InFlightMode.COPY;
         private int retained = 3;
         private long maxChannelStateBytes = 256L << 20;
+        private boolean periodic = true;
 
         private Builder() {
+        }
+
+        /** Off: no checkpoint on the interval, only explicit ones (final checkpoint, stop). */
+        public Builder periodic(boolean periodic) {
+            this.periodic = periodic;
+            return this;
         }
 
         public Builder interval(Duration interval) {

@@ -143,7 +143,7 @@ public final class CheckpointCoordinator implements AutoCloseable {
                 }
             }
         }
-        if (pending.size() >= config.maxConcurrent()) {
+        if (pending.size() >= config.maxConcurrent() || !config.periodic()) {
             return;
         }
         if (triggeredOnce && now - lastTriggerNanos < config.interval().toNanos()) {

@@ -120,7 +120,8 @@ public final class Job {
     }
 
     /** Everything a running job needs besides its graph. */
-    public record Settings(String jobId, KafkaSettings kafka, Path checkpointDirectory, StateBackend stateBackend,
+    public record Settings(String jobId, KafkaSettings kafka, Path checkpointDirectory,
+                           dev.cairn.core.storage.StorageFs storageFs, StateBackend stateBackend,
                            CheckpointConfig checkpoints, RestartPolicy restartPolicy, RecoveryOptions recovery,
                            Duration heartbeatInterval, Duration heartbeatTimeout, Duration startTimeout,
                            MeterRegistry registry, JobListener listener, int replicationFactor) {
@@ -136,6 +137,7 @@ public final class Job {
         private final List<List<String>> chains = new ArrayList<>();
         private Map<String, Object> kafka = new HashMap<>();
         private Path checkpointDirectory;
+        private dev.cairn.core.storage.StorageFs storageFs = new dev.cairn.core.storage.NioStorageFs();
         private StateBackend stateBackend;
         private CheckpointConfig checkpoints = CheckpointConfig.defaults();
         private RestartPolicy restartPolicy = RestartPolicy.defaults();
@@ -247,6 +249,15 @@ public final class Job {
             return this;
         }
 
+        /**
+         * The file system under the checkpoint directory: the local one by default. Tests and the
+         * torture harness pass a {@link dev.cairn.core.storage.FaultInjectingFs} to make storage fail.
+         */
+        public Builder storageFileSystem(dev.cairn.core.storage.StorageFs fs) {
+            this.storageFs = Objects.requireNonNull(fs, "storageFileSystem");
+            return this;
+        }
+
         /** Where operator state lives; RocksDB (see state-store's README) by default. */
         public Builder stateBackend(StateBackend backend) {
             this.stateBackend = Objects.requireNonNull(backend, "stateBackend");
@@ -320,7 +331,7 @@ public final class Job {
             PhysicalPlan plan = PlanFactory.create(jobId, topicPrefix, ops, edges, chains);
             plan.topology().validateFor(checkpoints.triggers(), checkpoints.alignment());
             StateBackend backend = stateBackend != null ? stateBackend : dev.cairn.state.RocksDbStateBackend.create();
-            Settings s = new Settings(jobId, ks, checkpointDirectory, backend, checkpoints, restartPolicy, recovery,
+            Settings s = new Settings(jobId, ks, checkpointDirectory, storageFs, backend, checkpoints, restartPolicy, recovery,
                     heartbeatInterval, heartbeatTimeout, startTimeout, registry, listener, replicationFactor);
             return new Job(jobId, plan, s);
         }

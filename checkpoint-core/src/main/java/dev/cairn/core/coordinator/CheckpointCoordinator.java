@@ -171,7 +171,9 @@ public final class CheckpointCoordinator implements AutoCloseable {
         } catch (CairnException e) {
             lastTriggerNanos = time.nanoTime(); // retry at the next interval, not at every tick
             triggeredOnce = true;
-            countFailure("no checkpoint id could be allocated: " + e.getMessage());
+            String reason = "no checkpoint id could be allocated: " + e.getMessage();
+            listener.onFailed(0, reason);
+            countFailure(reason);
             return -1;
         }
         long now = time.nanoTime();

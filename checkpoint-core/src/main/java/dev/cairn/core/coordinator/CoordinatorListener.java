@@ -9,7 +9,10 @@ public interface CoordinatorListener {
     default void onCompleted(Manifest manifest, long durationNanos) {
     }
 
-    /** A checkpoint failed (declined, timed out, could not be committed). */
+    /**
+     * A checkpoint failed (declined, timed out, could not be committed); {@code checkpointId} is 0
+     * when no id could even be allocated.
+     */
     default void onFailed(long checkpointId, String reason) {
     }
 

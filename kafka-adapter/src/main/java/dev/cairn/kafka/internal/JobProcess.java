@@ -6,7 +6,6 @@ import dev.cairn.core.recovery.OperatorRestore;
 import dev.cairn.core.recovery.RecoveryPlanner;
 import dev.cairn.core.storage.CheckpointStorage;
 import dev.cairn.core.storage.LocalCheckpointStorage;
-import dev.cairn.core.storage.NioStorageFs;
 import dev.cairn.core.topology.ChannelId;
 import dev.cairn.kafka.Job;
 import dev.cairn.kafka.RunningJob;
@@ -74,7 +73,7 @@ public final class JobProcess implements RunningJob {
             topics = new TopicManager(settings.kafka(), "cairn-" + plan.jobId() + "-admin-" + incarnation.substring(0, 8),
                     settings.startTimeout(), settings.replicationFactor());
             topics.checkReachable(settings.kafka().bootstrapServers());
-            storage = LocalCheckpointStorage.open(settings.checkpointDirectory(), plan.jobId(), new NioStorageFs());
+            storage = LocalCheckpointStorage.open(settings.checkpointDirectory(), plan.jobId(), settings.storageFs());
             topics.ensureControl(plan.controlTopic());
             Map<String, String> ids = new LinkedHashMap<>();
             for (PhysicalPlan.Edge e : plan.channels().values()) {

@@ -12,7 +12,8 @@ import java.util.Set;
 /**
  * Runs part of a test job in its own process (for multi-process and crash tests). Arguments are
  * {@code key=value}: job, jobId, bootstrap, prefix, checkpoints, in, out, mode, nodes (comma
- * separated, empty for none), coordinator (true/false), heartbeatMs, timeoutMs. Prints
+ * separated, empty for none), coordinator (true/false), heartbeatMs, timeoutMs, kafkaProps (a
+ * properties file of extra client settings, e.g. SASL credentials). Prints
  * {@code cairn-test started} once running. Exit codes: 0 finished, 1 failed, 2 fenced (replaced).
  */
 public final class TestJobMain {
@@ -27,6 +28,13 @@ public final class TestJobMain {
         }
         Map<String, Object> kafka = new HashMap<>();
         kafka.put("bootstrap.servers", a.get("bootstrap"));
+        if (a.containsKey("kafkaProps")) {
+            java.util.Properties props = new java.util.Properties();
+            try (var in = java.nio.file.Files.newInputStream(Path.of(a.get("kafkaProps")))) {
+                props.load(in);
+            }
+            props.forEach((k, v) -> kafka.put(k.toString(), v));
+        }
         Job job = TestJobs.wordcount(a.get("jobId"), kafka, a.get("prefix"), Path.of(a.get("checkpoints")), a.get("in"),
                 a.get("out"), InFlightMode.valueOf(a.getOrDefault("mode", "COPY")),
                 Duration.ofMillis(Long.parseLong(a.getOrDefault("heartbeatMs", "200"))),

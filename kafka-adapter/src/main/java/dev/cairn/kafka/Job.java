@@ -330,6 +330,14 @@ public final class Job {
             KafkaSettings ks = KafkaSettings.of(kafka);
             PhysicalPlan plan = PlanFactory.create(jobId, topicPrefix, ops, edges, chains);
             plan.topology().validateFor(checkpoints.triggers(), checkpoints.alignment());
+            boolean bounded = ops.values().stream().anyMatch(LogicalOp::bounded);
+            if (bounded) {
+                plan.topology().findCycle().ifPresent(cycle -> {
+                    throw new CairnException(CairnException.Reason.TOPOLOGY, "job '" + jobId + "' has a bounded source"
+                            + " but a cycle (" + String.join(" -> ", cycle) + "): end of input cannot leave a cycle, so"
+                            + " the job would never finish; use an unbounded source or an acyclic topology");
+                });
+            }
             StateBackend backend = stateBackend != null ? stateBackend : dev.cairn.state.RocksDbStateBackend.create();
             Settings s = new Settings(jobId, ks, checkpointDirectory, storageFs, backend, checkpoints, restartPolicy, recovery,
                     heartbeatInterval, heartbeatTimeout, startTimeout, registry, listener, replicationFactor);

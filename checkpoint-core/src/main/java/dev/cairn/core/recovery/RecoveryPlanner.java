@@ -66,6 +66,17 @@ public final class RecoveryPlanner {
             skipped = latest.skipped();
             if (latest instanceof LatestResult.Found found) {
                 chosen = found.manifest();
+                for (LatestResult.Skipped s : latest.skipped()) {
+                    if (s.status() == CheckpointStatus.NEWER_FORMAT && s.checkpointId() > chosen.checkpointId()) {
+                        // Falling back past it would silently rewind the job: output duplicated, and
+                        // channel ranges the newer checkpoint let cairn truncate may be gone.
+                        throw new CairnException(CairnException.Reason.INCOMPATIBLE_RESTORE, "job '" + job
+                                + "': checkpoint " + s.checkpointId() + " was written by a newer cairn (" + s.reason()
+                                + "); this build would restore the older checkpoint " + chosen.checkpointId()
+                                + " instead. Run the newer cairn, or restore checkpoint " + chosen.checkpointId()
+                                + " explicitly if that is intended");
+                    }
+                }
             } else {
                 refuseFreshStartIfStateWouldBeLost(storage, latest);
             }

@@ -183,4 +183,32 @@ class RecoveryPlannerTest {
         RecoveryPlanner.checkStateLayout(4, "b", List.of("balance"), Set.of("balances"),
                 new RestoreMapping(Map.of(), Map.of("b", Map.of("balance", "balances"))));
     }
+
+    @Test
+    void refusesToFallBackPastACheckpointOfANewerFormat() throws Exception {
+        RecoveryPlanner.plan(storage, topology, RecoveryOptions.latest(), Map.of());
+        commit(1, 1, InFlightMode.REFERENCE, topology);
+        commit(2, 1, InFlightMode.REFERENCE, topology);
+        Path manifest = Path.of("/cp/job/chk-2/MANIFEST");
+        byte[] bytes;
+        try (var in = fs.newInputStream(manifest)) {
+            bytes = in.readAllBytes();
+        }
+        String text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).replace("\"formatVersion\" : 1", "\"formatVersion\" : 2");
+        int at = text.lastIndexOf("\"checksum\"");
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(text.substring(0, at).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        text = text.substring(0, at) + text.substring(at).replaceFirst("[0-9a-f]{8}", String.format("%08x", crc.getValue()));
+        try (var out = fs.overwrite(manifest)) {
+            out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        assertThatThrownBy(() -> RecoveryPlanner.plan(storage, topology, RecoveryOptions.latest(), Map.of()))
+                .isInstanceOfSatisfying(CairnException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(CairnException.Reason.INCOMPATIBLE_RESTORE);
+                    assertThat(e.getMessage()).contains("checkpoint 2 was written by a newer cairn")
+                            .contains("restore the older checkpoint 1");
+                });
+        assertThat(RecoveryPlanner.plan(storage, topology, RecoveryOptions.latest().withCheckpoint(1), Map.of())
+                .restoredCheckpointId()).isEqualTo(1);
+    }
 }

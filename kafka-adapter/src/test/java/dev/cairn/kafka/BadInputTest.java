@@ -179,4 +179,25 @@ class BadInputTest {
                         .contains("'acks' (producer) must be 'all', was '1'")
                         .contains("'enable.auto.commit' (consumer) must be 'false', was 'true'"));
     }
+
+    @Test
+    void aMalformedControlRecordIsIgnoredAndTheJobGoesOn(EmbeddedKafkaBroker broker) throws Exception {
+        String in = TestTopics.unique("bad-in");
+        broker.createTopic(in, 1);
+        String prefix = TestTopics.unique("cairn");
+        Job job = pipeline(broker, "bad-control", prefix, in).build();
+        try (RunningJob running = job.start()) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> running.latestCompletedCheckpoint() > 0);
+            Map<String, Object> p = new HashMap<>(broker.clientProperties());
+            p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+            p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+                producer.send(new ProducerRecord<>(prefix + ".bad-control.control", 0, null, null,
+                        "{not json".getBytes(java.nio.charset.StandardCharsets.UTF_8))).get();
+            }
+            long seen = running.latestCompletedCheckpoint();
+            await().atMost(Duration.ofSeconds(60)).until(() -> running.latestCompletedCheckpoint() > seen + 1);
+            assertThat(running.failure()).isEmpty();
+        }
+    }
 }

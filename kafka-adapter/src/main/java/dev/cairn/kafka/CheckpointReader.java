@@ -95,9 +95,21 @@ public final class CheckpointReader {
         String topic = topicOf.apply(channel);
         TopicPartition tp = new TopicPartition(topic, 0);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(settings.consumer("cairn-reader"))) {
+            readRange(consumer, tp, topic, channel, in.position(), marker, each);
+        } catch (org.apache.kafka.clients.consumer.OffsetOutOfRangeException e) {
+            throw new CairnException(CairnException.Reason.CORRUPT_CHECKPOINT, "checkpoint " + manifest.checkpointId()
+                    + ": the in-flight records [" + in.position() + ", " + marker + ") of channel " + channel
+                    + " are no longer in topic '" + topic + "' (truncated: the checkpoint is older than the oldest"
+                    + " retained one)", e);
+        }
+    }
+
+    private void readRange(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, String topic, ChannelId channel,
+                           long from, long marker, Consumer<Record> each) {
+        {
             consumer.assign(List.of(tp));
-            consumer.seek(tp, in.position());
-            long next = in.position();
+            consumer.seek(tp, from);
+            long next = from;
             while (next < marker) {
                 var records = consumer.poll(Duration.ofMillis(200));
                 for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {

@@ -10,7 +10,8 @@ public enum Delivery {
     /**
      * A consumer reading with {@code isolation.level=read_committed} sees every record exactly once,
      * about one checkpoint interval late: output is made visible only after the checkpoint that
-     * covers it is complete. See docs/EXACTLY-ONCE.md.
+     * covers it is complete. <b>Not available yet:</b> {@code Job.Builder.sink} refuses it with a
+     * configuration error (design: docs/EXACTLY-ONCE-SPIKE.md).
      */
     EXACTLY_ONCE
 }

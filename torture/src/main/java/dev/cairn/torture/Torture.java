@@ -72,7 +72,7 @@ public final class Torture implements Callable<Integer> {
     int pauseMin = 1_500;
     int pauseSpread;
     @Option(names = "--workloads", split = ",", description = "bank, wordcount or both (default ${DEFAULT-VALUE})")
-    List<String> workloads = List.of("bank", "wordcount");
+    List<String> workloads = List.of("bank"); // word count needs the exactly-once sink (issue 6)
 
     private static final String[] CRASH_POINTS_ANY = {"manifest.beforeRename", "manifest.afterRename",
             "checkpoint.afterLocalSnapshot", "checkpoint.afterSyncSnapshot", "retention.afterManifestDeletes"};

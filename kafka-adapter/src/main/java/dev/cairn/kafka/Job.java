@@ -217,7 +217,7 @@ public final class Job {
                         + "'): Delivery.EXACTLY_ONCE is not available yet; use Delivery.AT_LEAST_ONCE"
                         + " (see README.md, Limitations)");
             }
-            addOp(new LogicalOp(id, LogicalOp.Kind.SINK, null, topic, false, Objects.requireNonNull(delivery), 1));
+            addOp(new LogicalOp(id, LogicalOp.Kind.SINK, null, topic, false, delivery, 1));
             return this;
         }
 

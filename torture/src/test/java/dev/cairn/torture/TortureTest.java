@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The short torture run of every CI build (issue 9): the bank as several OS
- * processes against a broker in its own process, at least 30 faults with every kind at least once.
+ * The short torture run meant for every CI build (issue 9): the bank as several OS processes
+ * against a broker in its own process, at least 30 faults with every kind at least once.
  * The seed changes from run to run (a torture run that only ever replays one schedule finds
  * nothing new); {@code -Dcairn.torture.seed=S} replays a schedule's fault choices, and the seed is
  * in every failure message. Word count joins once the exactly-once sink exists (its output check
@@ -28,8 +28,7 @@ class TortureTest {
     @EnabledIfSystemProperty(named = "cairn.torture", matches = "true")
     void everyFaultKindLeavesNoViolation(@TempDir Path work) {
         long seed = Long.getLong("cairn.torture.seed", System.nanoTime());
-        Torture.Result result = Torture.run("--faults=" + FAULTS, "--seed=" + seed, "--work=" + work,
-                "--workloads=bank");
+        Torture.Result result = Torture.run("--faults=" + FAULTS, "--seed=" + seed, "--work=" + work);
 
         String context = "torture seed " + seed + " (replay: ./mvnw -B -ntp -pl torture -am verify -Dtest=TortureTest"
                 + " -Dsurefire.failIfNoSpecifiedTests=false -Dcairn.torture=true -Dcairn.torture.seed=" + seed + ")";

@@ -1,6 +1,7 @@
 package dev.cairn.cli;
 
 import dev.cairn.cli.checkpoints.CheckpointsCommand;
+import dev.cairn.cli.demo.DemoCommand;
 import dev.cairn.cli.report.ReportCommand;
 import dev.cairn.core.CairnException;
 import picocli.CommandLine;
@@ -29,7 +30,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         versionProvider = Cairn.VersionProvider.class,
         description = "Inspect, verify and picture the checkpoints of a cairn job.",
-        subcommands = {CheckpointsCommand.class, ReportCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, CheckpointsCommand.class, ReportCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = ExitCode.HELP_HEADING,
         exitCodeList = {ExitCode.HELP_0, ExitCode.HELP_1, ExitCode.HELP_2, ExitCode.HELP_3, ExitCode.HELP_4},
         footerHeading = "%n",

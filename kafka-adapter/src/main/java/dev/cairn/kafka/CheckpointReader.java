@@ -19,9 +19,11 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -73,6 +75,25 @@ public final class CheckpointReader {
 
     /** Calls {@code each} for every in-flight record of {@code channel}, in channel order. */
     public void forEachInFlight(ChannelId channel, Consumer<Record> each) {
+        try (Consumers consumers = new Consumers()) {
+            readInFlight(channel, each, consumers);
+        }
+    }
+
+    /**
+     * Calls {@code each} for every in-flight record of every channel of {@code channels}, channel by
+     * channel in the order given, each in channel order. Faster than one call per channel in
+     * reference mode: one Kafka consumer reads every range.
+     */
+    public void forEachInFlight(Collection<ChannelId> channels, BiConsumer<ChannelId, Record> each) {
+        try (Consumers consumers = new Consumers()) {
+            for (ChannelId c : channels) {
+                readInFlight(c, r -> each.accept(c, r), consumers);
+            }
+        }
+    }
+
+    private void readInFlight(ChannelId channel, Consumer<Record> each, Consumers consumers) {
         LocalSnapshot receiver = manifest.operators().get(channel.to());
         LocalSnapshot sender = manifest.operators().get(channel.from());
         InputSnapshot in = receiver == null ? null : receiver.inputs().get(channel.toString());
@@ -91,16 +112,34 @@ public final class CheckpointReader {
         if (in.position() >= marker) {
             return;
         }
-        KafkaSettings settings = KafkaSettings.of(kafka);
         String topic = topicOf.apply(channel);
         TopicPartition tp = new TopicPartition(topic, 0);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(settings.consumer("cairn-reader"))) {
-            readRange(consumer, tp, topic, channel, in.position(), marker, each);
+        try {
+            readRange(consumers.get(), tp, topic, channel, in.position(), marker, each);
         } catch (org.apache.kafka.clients.consumer.OffsetOutOfRangeException e) {
             throw new CairnException(CairnException.Reason.CORRUPT_CHECKPOINT, "checkpoint " + manifest.checkpointId()
                     + ": the in-flight records [" + in.position() + ", " + marker + ") of channel " + channel
                     + " are no longer in topic '" + topic + "' (truncated: the checkpoint is older than the oldest"
                     + " retained one)", e);
+        }
+    }
+
+    /** One Kafka consumer, made when a range is first read (copy mode never needs one), closed after. */
+    private final class Consumers implements AutoCloseable {
+        private KafkaConsumer<byte[], byte[]> consumer;
+
+        KafkaConsumer<byte[], byte[]> get() {
+            if (consumer == null) {
+                consumer = new KafkaConsumer<>(KafkaSettings.of(kafka).consumer("cairn-reader"));
+            }
+            return consumer;
+        }
+
+        @Override
+        public void close() {
+            if (consumer != null) {
+                consumer.close();
+            }
         }
     }
 

@@ -65,6 +65,7 @@ public final class Cairn implements Callable<Integer> {
             configureLogging(isVerbose(parseResult));
             return new CommandLine.RunLast().execute(parseResult);
         });
+        cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setParameterExceptionHandler(Cairn::usageError);
         cmd.setExecutionExceptionHandler((e, failed, parseResult) -> failure(e, failed, isVerbose(parseResult)));
         return cmd;

@@ -170,6 +170,15 @@ public final class BankDemo implements Callable<Integer> {
                         + " valid (" + none.skipped().get(0).reason() + "); see 'cairn checkpoints list --dir "
                         + checkpoints.resolve(JOB_ID) + "', or use another --data-dir");
             }
+            if (latest instanceof LatestResult.Found found) {
+                long held = found.manifest().topology().operators().stream()
+                        .filter(o -> o.startsWith(BankTopology.ACCOUNT_PREFIX)).count();
+                if (held != accounts) {
+                    throw usage(checkpoints.resolve(JOB_ID) + " holds a bank of " + held + " accounts (checkpoint "
+                            + found.manifest().checkpointId() + "), not " + accounts + ": run with --accounts " + held
+                            + ", or use another --data-dir");
+                }
+            }
             return RecoveryOptions.latest();
         }
     }
@@ -312,16 +321,14 @@ public final class BankDemo implements Callable<Integer> {
             out.println("rollback of epoch " + failedEpoch + ": " + reason);
         }
 
-        @Override
-        public void onFailed(CairnException cause) {
-            out.println("the job failed: " + cause.getMessage());
-        }
     }
 
     /** The bank's graph: accounts on a ring, plus chords, each also fed by the ticks source. */
     record BankTopology(int accounts, long seed) {
+        static final String ACCOUNT_PREFIX = "acct-";
+
         static String account(int i) {
-            return "acct-" + i;
+            return ACCOUNT_PREFIX + i;
         }
 
         List<String> neighbours(int i) {

@@ -16,7 +16,8 @@ import java.util.function.Consumer;
  * <p>Names in use: {@code checkpoint.afterSyncSnapshot}, {@code checkpoint.afterLocalSnapshot}
  * (written, not yet acknowledged), {@code manifest.beforeRename}, {@code manifest.afterRename},
  * {@code retention.afterManifestDeletes}, {@code restore.duringReplay}, {@code sink.afterPrepare},
- * {@code sink.beforeCommit}, {@code sink.duringCommit}, {@code sink.duringRestore}.
+ * {@code sink.beforeCommit}, {@code sink.duringCommit}, {@code sink.duringRestore}, and in the cli
+ * {@code demo.duringLoad} (the word count demo's input load, before it commits).
  */
 public final class CrashPoints {
     /** Exit code of a deliberate crash, the shell's code for SIGKILL. */

@@ -2,6 +2,7 @@ package dev.cairn.cli.demo;
 
 import dev.cairn.cli.CliException;
 import dev.cairn.cli.ExitCode;
+import dev.cairn.core.CrashPoints;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -44,6 +45,9 @@ import java.util.zip.CRC32C;
  * first bad line is named.
  */
 final class InputLoader {
+    /** Crash point hit after each line is sent, before the load commits (tests: a kill mid-load). */
+    static final String DURING_LOAD = "demo.duringLoad";
+
     /** What a committed load recorded. */
     record Loaded(long lines, long crc) {
         byte[] encode() {
@@ -179,7 +183,10 @@ final class InputLoader {
             out.println("loading " + scanned.lines() + " lines of " + file + " (one transaction)");
             out.flush();
             producer.beginTransaction();
-            Loaded loaded = scan(file, (number, line) -> producer.send(new ProducerRecord<>(linesTopic, null, line)));
+            Loaded loaded = scan(file, (number, line) -> {
+                producer.send(new ProducerRecord<>(linesTopic, null, line));
+                CrashPoints.hit(DURING_LOAD);
+            });
             if (loaded.crc() != scanned.crc()) {
                 producer.abortTransaction();
                 throw new CliException(ExitCode.USAGE, "input file " + file + " changed while it was loaded; nothing was loaded");

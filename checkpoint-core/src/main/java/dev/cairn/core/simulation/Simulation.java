@@ -534,7 +534,7 @@ public final class Simulation {
             Set<Long> p = simDefects().contains(SimDefect.RETENTION_IGNORES_PENDING) ? Set.of() : pending;
             int e = simDefects().contains(SimDefect.RETENTION_WITHOUT_EPOCH_CHECK) ? epochNow : coordinatorEpoch;
             RetentionResult result = super.retain(keep, p, e);
-            checkPendingSurvived();
+            checkPendingSurvived(coordinatorEpoch);
             return result;
         }
 
@@ -572,8 +572,12 @@ public final class Simulation {
         }
     }
 
-    /** DESIGN.md: retention never deletes anything a pending checkpoint may reference. */
-    private void checkPendingSurvived() {
+    /**
+     * DESIGN.md: retention never deletes anything a pending checkpoint may reference. The violation
+     * names the epoch of the coordinator that ran the retention and the current epoch, so a stalled
+     * coordinator's retention is told apart from the live one's.
+     */
+    private void checkPendingSurvived(int retainedBy) {
         if (coordinator == null) {
             return;
         }
@@ -596,7 +600,8 @@ public final class Simulation {
                     }
                 } catch (CairnException ex) {
                     oracle.violation("retention deleted a file of pending checkpoint " + id + " (acked by '" + e.getKey()
-                            + "'): " + ex.getMessage());
+                            + "'); retention was run by the coordinator of epoch " + retainedBy + ", epoch " + epochNow
+                            + " is current: " + ex.getMessage());
                 }
             }
         }

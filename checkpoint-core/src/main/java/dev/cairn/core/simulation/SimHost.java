@@ -211,6 +211,11 @@ final class SimHost implements ProtocolPort {
         }
     }
 
+    /** Whether restored channel state is still being replayed (DESIGN.md, "Replay first"). */
+    boolean isReplaying() {
+        return replaying;
+    }
+
     private void maybeFinishReplay() {
         for (ArrayDeque<SimRecord> q : replay) {
             if (!q.isEmpty()) {

@@ -25,7 +25,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicInteger;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -74,28 +74,78 @@ class WordCountJobTest {
         }
     }
 
-    private Job job(EmbeddedKafkaBroker broker, String name, String in, String out, InFlightMode mode, int failAt,
-                    AtomicInteger failures) {
-        return job(broker, name, in, out, CheckpointConfig.builder().interval(Duration.ofMillis(200)).inFlight(mode).build(),
-                failAt, failures);
+    /**
+     * Base seed of the random failure points; random per run unless {@code -Dcairn.kafka.seed=S}
+     * replays one. Every failure of a test that uses it names it.
+     */
+    private static final long SEED = Long.getLong("cairn.kafka.seed", new Random().nextLong());
+
+    /** A test's own random, derived from the base seed and its name. */
+    private static Random random(String testName) {
+        return new Random(SEED ^ testName.hashCode());
     }
 
-    private Job job(EmbeddedKafkaBroker broker, String name, String in, String out, CheckpointConfig checkpointConfig,
-                    int failAt, AtomicInteger failures) {
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code body}; any failure is rethrown naming the seed that replays it. */
+    private static void withSeed(String testName, Body body) throws Exception {
+        try {
+            body.run();
+        } catch (AssertionError | Exception e) {
+            throw new AssertionError(testName + " failed with base seed " + SEED + " (replay: -Dcairn.kafka.seed=" + SEED
+                    + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** What the job told its listener about epochs and rollbacks. */
+    private static final class Restarts implements JobListener {
+        final List<String> epochs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<String> rollbacks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile dev.cairn.core.manifest.Manifest lastCompleted;
+
+        @Override
+        public void onCheckpointCompleted(dev.cairn.core.manifest.Manifest manifest, long durationNanos) {
+            lastCompleted = manifest;
+        }
+
+        @Override
+        public void onEpochStarted(int epoch, long restoredCheckpoint) {
+            epochs.add(epoch + " from checkpoint " + restoredCheckpoint);
+        }
+
+        @Override
+        public void onRollback(int failedEpoch, String reason) {
+            rollbacks.add(failedEpoch + ": " + reason);
+        }
+
+        @Override
+        public String toString() {
+            return "epochs " + epochs + ", rollbacks " + rollbacks;
+        }
+    }
+
+    private static long total(Map<String, Long> counts) {
+        return counts.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Word count whose operators fail as {@code failures} says. */
+    private Job.Builder job(EmbeddedKafkaBroker broker, String name, String in, String out,
+                            CheckpointConfig checkpointConfig, WordCountOperators.Failures failures) {
         return Job.builder(name)
                 .kafka(broker.clientProperties())
                 .topicPrefix(TestTopics.unique("cairn"))
                 .checkpointDirectory(checkpoints)
                 .boundedSource("lines", in)
-                .operator("split", () -> new WordCountOperators.Splitter("count"))
-                .operator("count", () -> new WordCountOperators.Counter("out", failAt, failures), 2)
+                .operator("split", () -> new WordCountOperators.Splitter("count", failures))
+                .operator("count", () -> new WordCountOperators.Counter("out", failures), 2)
                 .sink("out", out)
                 .channel("lines", "split").channel("split", "count").channel("count", "out")
                 .chain("lines", "split")
                 .checkpoints(checkpointConfig)
                 .restartPolicy(RestartPolicy.fixedDelay(Duration.ofMillis(100), 5))
-                .heartbeat(Duration.ofMillis(200), Duration.ofSeconds(5))
-                .build();
+                .heartbeat(Duration.ofMillis(200), Duration.ofSeconds(5));
     }
 
     @Test
@@ -108,7 +158,7 @@ class WordCountJobTest {
         Job job = Job.builder("wc1").kafka(broker.clientProperties()).topicPrefix(TestTopics.unique("cairn"))
                 .checkpointDirectory(checkpoints).boundedSource("lines", in)
                 .operator("split", () -> new WordCountOperators.Splitter("count"))
-                .operator("count", () -> new WordCountOperators.Counter("out", 0, new AtomicInteger()), 2)
+                .operator("count", () -> new WordCountOperators.Counter("out"), 2)
                 .sink("out", out)
                 .channel("lines", "split").channel("split", "count").channel("count", "out")
                 .chain("lines", "split")
@@ -143,28 +193,99 @@ class WordCountJobTest {
             "COPY, ALIGNED, SOURCES_ONLY, -1",
             "REFERENCE, ALIGNED, SOURCES_ONLY, 0",
     })
-    void anOperatorFailureRollsBackAndTheCountsStayExact(InFlightMode mode, AlignmentMode alignment, TriggerStyle triggers,
-                                                         long alignmentTimeoutMillis, EmbeddedKafkaBroker broker)
-            throws Exception {
-        String in = TestTopics.unique("wc-in");
-        String out = TestTopics.unique("wc-out");
-        Map<String, Long> expected = writeInput(broker, in, 600, 2);
-        broker.createTopic(out, 1);
-        WordCountOperators.Counter.PROCESSED.set(0);
-        AtomicInteger failures = new AtomicInteger();
-        CheckpointConfig.Builder cc = CheckpointConfig.builder().interval(Duration.ofMillis(150)).inFlight(mode)
-                .alignment(alignment).triggers(triggers);
-        if (alignmentTimeoutMillis >= 0) {
-            cc.alignmentTimeout(Duration.ofMillis(alignmentTimeoutMillis));
-        }
+    void operatorsFailingAtRandomPointsRollBackAndTheCountsStayExact(InFlightMode mode, AlignmentMode alignment,
+                                                                      TriggerStyle triggers, long alignmentTimeoutMillis,
+                                                                      EmbeddedKafkaBroker broker) throws Exception {
         String name = "wc2-" + mode.name().charAt(0) + alignment.name().charAt(0) + triggers.name().charAt(0)
                 + (alignmentTimeoutMillis >= 0 ? "t" : "");
-        try (RunningJob running = job(broker, name, in, out, cc.build(), 900, failures).start()) {
-            assertThat(running.awaitTermination(Duration.ofSeconds(90))).as("job finished").isTrue();
-            assertThat(running.failure()).isEmpty();
-        }
-        assertThat(failures.get()).as("the failure was injected").isEqualTo(1);
-        assertExact(expected, counts(TestKafka.readAll(broker, out, false)));
+        withSeed(name, () -> {
+            String in = TestTopics.unique("wc-in");
+            String out = TestTopics.unique("wc-out");
+            Map<String, Long> expected = writeInput(broker, in, 600, 2);
+            broker.createTopic(out, 1);
+            // Calls that every run makes at least: one per line (split) and one per word (count).
+            WordCountOperators.Failures failures = WordCountOperators.Failures.atRandom(random(name), 3,
+                    (int) (600 + total(expected)));
+            Restarts restarts = new Restarts();
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            CheckpointConfig.Builder cc = CheckpointConfig.builder().interval(Duration.ofMillis(150)).inFlight(mode)
+                    .alignment(alignment).triggers(triggers);
+            if (alignmentTimeoutMillis >= 0) {
+                cc.alignmentTimeout(Duration.ofMillis(alignmentTimeoutMillis));
+            }
+            try (RunningJob running = job(broker, name, in, out, cc.build(), failures).listener(restarts)
+                    .meterRegistry(registry).build().start()) {
+                assertThat(running.awaitTermination(Duration.ofSeconds(90))).as("job finished; %s; %s", failures, restarts)
+                        .isTrue();
+                assertThat(running.failure()).isEmpty();
+            }
+            assertThat(failures.injected()).as("%s", failures).hasSize(3);
+            assertThat(restarts.rollbacks).as("%s", restarts).hasSizeGreaterThanOrEqualTo(2)
+                    .allSatisfy(r -> assertThat(r).contains("injected failure"));
+            assertThat(restarts.epochs).as("the first start and a restore after each rollback: %s", restarts)
+                    .hasSize(1 + restarts.rollbacks.size());
+            assertThat(registry.get("cairn.operator.restore.duration").tag("operator", "out").timer().count())
+                    .as("restores the sink went through").isEqualTo(1 + restarts.rollbacks.size());
+            assertExact(expected, counts(TestKafka.readAll(broker, out, false)));
+
+            // The sink has two inputs (count.0, count.1): aligned checkpoints hold one while waiting for the other.
+            long alignments = registry.get("cairn.operator.alignment").tag("operator", "out").timer().count();
+            if (alignment == AlignmentMode.ALIGNED && alignmentTimeoutMillis < 0) {
+                assertThat(alignments).as("alignments timed at the sink").isPositive();
+            } else if (alignment == AlignmentMode.UNALIGNED) {
+                assertThat(registry.get("cairn.operator.alignment").timers())
+                        .as("nothing is aligned in unaligned mode").allSatisfy(t -> assertThat(t.count()).isZero());
+            }
+        });
+    }
+
+    @Test
+    void aStatefulChainSurvivesFailuresAndRestoresWithExactCounts(EmbeddedKafkaBroker broker) throws Exception {
+        String name = "wc-chain";
+        withSeed(name, () -> {
+            String in = TestTopics.unique("wc-in");
+            String out = TestTopics.unique("wc-out");
+            Map<String, Long> expected = writeInput(broker, in, 500, 4);
+            broker.createTopic(out, 1);
+            // At least one call per line (split) and two per word (count, then tally).
+            WordCountOperators.Failures failures = WordCountOperators.Failures.atRandom(random(name), 3,
+                    (int) (500 + 2 * total(expected)));
+            List<String> mismatches = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Restarts restarts = new Restarts();
+            Job job = Job.builder(name).kafka(broker.clientProperties()).topicPrefix(TestTopics.unique("cairn"))
+                    .checkpointDirectory(checkpoints).boundedSource("lines", in)
+                    .operator("split", () -> new WordCountOperators.Splitter("count", failures))
+                    .operator("count", () -> new WordCountOperators.Counter("tally", failures), 2)
+                    .operator("tally", () -> new WordCountOperators.Tally("out", failures, mismatches), 2)
+                    .sink("out", out)
+                    .channel("lines", "split").channel("split", "count").channel("count", "tally").channel("tally", "out")
+                    .chain("lines", "split")
+                    .chain("count", "tally")
+                    .checkpoints(CheckpointConfig.builder().interval(Duration.ofMillis(150)).build())
+                    .restartPolicy(RestartPolicy.fixedDelay(Duration.ofMillis(100), 5))
+                    .heartbeat(Duration.ofMillis(200), Duration.ofSeconds(5))
+                    .listener(restarts)
+                    .build();
+            assertThat(job.topology().operatorIds()).as("count and tally share a node per instance")
+                    .containsExactlyInAnyOrder("lines", "count.0", "count.1", "out");
+            assertThat(job.topology().channels()).extracting(Object::toString)
+                    .containsExactlyInAnyOrder("lines->count.0", "lines->count.1", "count.0->out", "count.1->out");
+            try (RunningJob running = job.start()) {
+                assertThat(running.awaitTermination(Duration.ofSeconds(90))).as("job finished; %s; %s", failures, restarts)
+                        .isTrue();
+                assertThat(running.failure()).isEmpty();
+                assertThat(running.latestCompletedCheckpoint()).isPositive();
+            }
+            assertThat(failures.injected()).as("%s", failures).hasSize(3);
+            assertThat(restarts.rollbacks).as("%s", restarts).hasSizeGreaterThanOrEqualTo(2);
+            assertThat(mismatches).as("the two stateful steps restored from one snapshot agree").isEmpty();
+            for (String node : List.of("count.0", "count.1")) {
+                assertThat(restarts.lastCompleted.operators().get(node).state().layout())
+                        .as("one local snapshot of %s holds the state of both steps", node)
+                        .anyMatch(n -> n.endsWith("counts")).anyMatch(n -> n.endsWith("seen"));
+            }
+            assertExact(expected, counts(TestKafka.readAll(broker, out, false)));
+        });
     }
 
     @Test
@@ -181,7 +302,7 @@ class WordCountJobTest {
             Job job = Job.builder("wc-send").kafka(broker.clientProperties()).topicPrefix(TestTopics.unique("cairn"))
                     .checkpointDirectory(checkpoints).boundedSource("lines", in)
                     .operator("split", () -> new WordCountOperators.Splitter("count"))
-                    .operator("count", () -> new WordCountOperators.Counter("out", 0, new AtomicInteger()), 2)
+                    .operator("count", () -> new WordCountOperators.Counter("out"), 2)
                     .sink("out", out)
                     .channel("lines", "split").channel("split", "count").channel("count", "out")
                     .checkpoints(CheckpointConfig.builder().interval(Duration.ofMillis(100)).build())

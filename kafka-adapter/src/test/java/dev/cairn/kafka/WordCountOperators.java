@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Word count written against the operator contract, as a user would. */
@@ -37,6 +39,7 @@ final class WordCountOperators {
         private int generation;
         private long calls;
         private final List<String> injected = new CopyOnWriteArrayList<>();
+        private volatile BooleanSupplier open = () -> true;
 
         Failures(Set<Integer> points) {
             this.points = new TreeSet<>(points).stream().mapToInt(Integer::intValue).toArray();
@@ -54,6 +57,16 @@ final class WordCountOperators {
             return new Failures(at);
         }
 
+        /**
+         * Holds every failure back until {@code gate} is true (then a failure whose point has passed
+         * is thrown at the next eligible call); e.g. until a checkpoint completed, so that the
+         * rollbacks restore state rather than start afresh.
+         */
+        Failures onlyAfter(BooleanSupplier gate) {
+            this.open = gate;
+            return this;
+        }
+
         /** The generation an operator instance belongs to; call it in {@code open}. */
         synchronized int generation() {
             return generation;
@@ -66,7 +79,8 @@ final class WordCountOperators {
             long n;
             synchronized (this) {
                 n = ++calls;
-                if (next == points.length || n < points[next] || instanceGeneration != generation) {
+                if (next == points.length || n < points[next] || instanceGeneration != generation
+                        || !open.getAsBoolean()) {
                     return;
                 }
                 injected.add(operator + "@" + n);
@@ -87,19 +101,24 @@ final class WordCountOperators {
         }
     }
 
-    /** Splits a line into words; each word is the key of its record. */
+    /**
+     * Splits a line into words; each word is the key of its record. Optionally paced (a pause per
+     * line), so that a bounded input takes long enough for checkpoints to complete while it runs.
+     */
     static final class Splitter implements Operator {
         private final String to;
         private final Failures failures;
+        private final long paceNanos;
         private String id = "split";
 
         Splitter(String to) {
-            this(to, Failures.NONE);
+            this(to, Failures.NONE, 0);
         }
 
-        Splitter(String to, Failures failures) {
+        Splitter(String to, Failures failures, long paceNanos) {
             this.to = to;
             this.failures = failures;
+            this.paceNanos = paceNanos;
         }
 
         private int generation;
@@ -113,6 +132,9 @@ final class WordCountOperators {
         @Override
         public void process(Record record, Emitter out) {
             failures.maybeFail(id, generation);
+            if (paceNanos > 0) {
+                LockSupport.parkNanos(paceNanos);
+            }
             for (String w : new String(record.value(), StandardCharsets.UTF_8).split("\\s+")) {
                 if (!w.isEmpty()) {
                     byte[] word = w.getBytes(StandardCharsets.UTF_8);

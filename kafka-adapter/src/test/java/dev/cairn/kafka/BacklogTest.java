@@ -10,6 +10,8 @@ import dev.cairn.core.manifest.Manifest;
 import dev.cairn.kafka.testkit.EmbeddedKafkaBroker;
 import dev.cairn.kafka.testkit.KafkaBrokerExtension;
 import dev.cairn.kafka.testkit.TestTopics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -71,6 +73,11 @@ class BacklogTest {
     }
 
     private Job job(EmbeddedKafkaBroker broker, String id, CheckpointConfig config, JobListener listener) {
+        return job(broker, id, config, listener, new SimpleMeterRegistry());
+    }
+
+    private Job job(EmbeddedKafkaBroker broker, String id, CheckpointConfig config, JobListener listener,
+                    MeterRegistry registry) {
         return Job.builder(id).kafka(broker.clientProperties()).topicPrefix(TestTopics.unique("cairn"))
                 .checkpointDirectory(checkpoints)
                 .source("src", input)
@@ -78,6 +85,7 @@ class BacklogTest {
                 .channel("src", "slow")
                 .checkpoints(config)
                 .listener(listener)
+                .meterRegistry(registry)
                 .build();
     }
 
@@ -109,6 +117,7 @@ class BacklogTest {
     @Test
     void aCopyModeCheckpointOverItsCapIsDeclinedWithTheReason(EmbeddedKafkaBroker broker) throws Exception {
         List<String> failures = new CopyOnWriteArrayList<>();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Job job = job(broker, "backlog-copy", CheckpointConfig.builder().interval(Duration.ofMillis(500))
                 .inFlight(InFlightMode.COPY).maxChannelStateBytes(64 * 1024).tolerableFailures(1000).build(),
                 new JobListener() {
@@ -116,11 +125,19 @@ class BacklogTest {
                     public void onCheckpointFailed(long checkpointId, String reason) {
                         failures.add(reason);
                     }
-                });
+                }, registry);
         try (RunningJob running = job.start()) {
             await().atMost(Duration.ofSeconds(120)).until(() -> !failures.isEmpty() || running.isTerminated());
             assertThat(running.failure()).isEmpty();
         }
         assertThat(failures.get(0)).contains("CHANNEL_STATE_LIMIT").contains("maxChannelStateBytes=65536");
+        // The backlog in front of 'slow' was copied until the cap was passed: every record is an 8-byte
+        // value without a key.
+        double records = registry.get("cairn.operator.inflight.records").tag("operator", "slow").counter().count();
+        double bytes = registry.get("cairn.operator.inflight.bytes").tag("operator", "slow").counter().count();
+        assertThat(bytes).as("in-flight bytes copied past the cap").isGreaterThan(64 * 1024);
+        assertThat(bytes).as("8 bytes per in-flight record").isEqualTo(8 * records);
+        assertThat(registry.get("cairn.operator.inflight.records").tag("operator", "src").counter().count())
+                .as("the source has no input channel").isZero();
     }
 }

@@ -6,7 +6,6 @@ import dev.cairn.core.InFlightMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** Jobs shared by in-process tests and by {@link TestJobMain} in child processes: defined once. */
 final class TestJobs {
@@ -28,7 +27,7 @@ final class TestJobs {
                 .checkpointDirectory(checkpoints)
                 .source("lines", in, 1, bounded)
                 .operator("split", () -> new WordCountOperators.Splitter("count"))
-                .operator("count", () -> new WordCountOperators.Counter("out", 0, new AtomicInteger()), 2)
+                .operator("count", () -> new WordCountOperators.Counter("out"), 2)
                 .sink("out", out)
                 .channel("lines", "split").channel("split", "count").channel("count", "out")
                 .chain("lines", "split")

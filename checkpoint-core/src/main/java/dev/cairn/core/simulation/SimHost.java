@@ -180,10 +180,9 @@ final class SimHost implements ProtocolPort {
         }
         replaying = true;
         if (sim.simDefects().contains(SimDefect.RECORD_DURING_REPLAY)) {
-            goLive();
-        } else {
-            maybeFinishReplay();
+            goLive(); // broken on purpose: triggers, markers and live input are handled during the replay
         }
+        maybeFinishReplay();
     }
 
     private void loadReplay(int i, InputPlan ip) {
@@ -210,6 +209,11 @@ final class SimHost implements ProtocolPort {
                 }
             }
         }
+    }
+
+    /** Whether restored channel state is still being replayed (DESIGN.md, "Replay first"). */
+    boolean isReplaying() {
+        return replaying;
     }
 
     private void maybeFinishReplay() {

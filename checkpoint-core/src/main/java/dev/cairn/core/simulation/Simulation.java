@@ -25,7 +25,9 @@ import dev.cairn.core.topology.Topology;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,6 +87,9 @@ public final class Simulation {
     private int healAtStep = -1;
 
     private int crashCount;
+    private final Map<CrashWindow, Integer> windowsHit = new EnumMap<>(CrashWindow.class);
+    private final Set<Long> localSnapshotsWritten = new HashSet<>();
+    private boolean crashedInRetention;
     private int restoreCount;
     private int completedCount;
     private int stepCount;
@@ -218,7 +223,7 @@ public final class Simulation {
             }
         }
         return new SimulationResult(config, oracle.violations(), stepCount, crashCount, restoreCount, completedCount,
-                oracle.checkedSnapshots(), oracle.checkedRestores());
+                oracle.checkedSnapshots(), oracle.checkedRestores(), windowsHit);
     }
 
     private static String stackTop(Throwable e) {
@@ -268,8 +273,17 @@ public final class Simulation {
         for (SimHost h : hosts.values()) {
             h.enabledSteps(steps);
         }
-        for (SimHost z : zombies) {
-            z.enabledSteps(steps);
+        if (!zombies.isEmpty()) {
+            List<Runnable> zombieSteps = new ArrayList<>();
+            for (SimHost z : zombies) {
+                z.enabledSteps(zombieSteps);
+            }
+            for (Runnable r : zombieSteps) {
+                steps.add(() -> {
+                    hit(CrashWindow.ZOMBIE_OPERATOR_ACTED);
+                    r.run();
+                });
+            }
         }
         if (stalled != null && now >= stalled.wakeAt) {
             steps.add(this::wakeStalled);
@@ -350,6 +364,9 @@ public final class Simulation {
     private void wakeStalled() {
         Stalled s = stalled;
         stalled = null;
+        if (s.coordinator.epoch() < epochNow) {
+            hit(CrashWindow.STALLED_COORDINATOR_WOKE);
+        }
         for (Message m : s.inbox) {
             deliverToCoordinator(s.coordinator, m);
         }
@@ -358,7 +375,34 @@ public final class Simulation {
 
     // ------------------------------------------------------------------------------------ crash and restore
 
+    private void hit(CrashWindow w) {
+        windowsHit.merge(w, 1, Integer::sum);
+    }
+
+    /** Counts the named windows a crash happening now falls into (draws no randomness). */
+    private void classifyCrash() {
+        if (crashedInRetention) {
+            crashedInRetention = false;
+            hit(CrashWindow.DURING_RETENTION);
+        }
+        if (coordinator != null) {
+            for (long id : coordinator.pendingIds()) {
+                if (localSnapshotsWritten.contains(id)) {
+                    hit(CrashWindow.LOCAL_SNAPSHOT_BEFORE_MANIFEST);
+                    break;
+                }
+            }
+        }
+        for (SimHost h : hosts.values()) {
+            if (h.isReplaying()) {
+                hit(CrashWindow.DURING_REPLAY);
+                break;
+            }
+        }
+    }
+
     private void crash(String why) {
+        classifyCrash();
         boolean machine = why.startsWith("crash point") || random.nextBoolean();
         crashCount++;
         // An operator process may survive as a zombie for a while; the coordinator may stall and wake later.
@@ -434,6 +478,7 @@ public final class Simulation {
                 return;
             } catch (SimulatedCrash c) {
                 crashCount++;
+                hit(CrashWindow.DURING_RESTORE);
                 for (SimHost h : hosts.values()) {
                     h.stop();
                 }
@@ -526,15 +571,29 @@ public final class Simulation {
         public void commitManifest(Manifest manifest) {
             oracle.onCommitAttempt(manifest.checkpointId(), manifest.epoch());
             super.commitManifest(manifest);
+            localSnapshotsWritten.remove(manifest.checkpointId());
             oracle.onCommitted(manifest, c -> inFlight(manifest, c, delegate));
+        }
+
+        @Override
+        public FileRef writeLocalSnapshot(LocalSnapshot snapshot) {
+            FileRef ref = super.writeLocalSnapshot(snapshot);
+            localSnapshotsWritten.add(snapshot.checkpointId());
+            return ref;
         }
 
         @Override
         public RetentionResult retain(int keep, Set<Long> pending, int coordinatorEpoch) {
             Set<Long> p = simDefects().contains(SimDefect.RETENTION_IGNORES_PENDING) ? Set.of() : pending;
             int e = simDefects().contains(SimDefect.RETENTION_WITHOUT_EPOCH_CHECK) ? epochNow : coordinatorEpoch;
-            RetentionResult result = super.retain(keep, p, e);
-            checkPendingSurvived();
+            RetentionResult result;
+            try {
+                result = super.retain(keep, p, e);
+            } catch (SimulatedCrash c) {
+                crashedInRetention = true;
+                throw c;
+            }
+            checkPendingSurvived(coordinatorEpoch);
             return result;
         }
 
@@ -572,8 +631,12 @@ public final class Simulation {
         }
     }
 
-    /** DESIGN.md: retention never deletes anything a pending checkpoint may reference. */
-    private void checkPendingSurvived() {
+    /**
+     * DESIGN.md: retention never deletes anything a pending checkpoint may reference. The violation
+     * names the epoch of the coordinator that ran the retention and the current epoch, so a stalled
+     * coordinator's retention is told apart from the live one's.
+     */
+    private void checkPendingSurvived(int retainedBy) {
         if (coordinator == null) {
             return;
         }
@@ -596,7 +659,8 @@ public final class Simulation {
                     }
                 } catch (CairnException ex) {
                     oracle.violation("retention deleted a file of pending checkpoint " + id + " (acked by '" + e.getKey()
-                            + "'): " + ex.getMessage());
+                            + "'); retention was run by the coordinator of epoch " + retainedBy + ", epoch " + epochNow
+                            + " is current: " + ex.getMessage());
                 }
             }
         }

@@ -7,7 +7,9 @@ import dev.cairn.core.state.MemoryStateBackend;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.LongFunction;
 
@@ -60,8 +62,10 @@ class SimulationTest {
         int completed;
         int checkedSnapshots;
         int checkedRestores;
+        final Map<CrashWindow, Integer> windows = new EnumMap<>(CrashWindow.class);
 
         void add(SimulationResult r) {
+            r.windowsHit().forEach((w, n) -> windows.merge(w, n, Integer::sum));
             runs++;
             crashes += r.crashes();
             restores += r.restores();
@@ -92,6 +96,12 @@ class SimulationTest {
         assertThat(totals.crashes).as("crashes injected").isGreaterThanOrEqualTo(Math.min(500, count));
         assertThat(totals.checkedRestores - totals.runs).as("restores checked (beyond the first start)")
                 .isGreaterThanOrEqualTo(Math.min(500, count));
+        System.out.println("crash/restore sweep: " + count + " schedules, " + totals.crashes + " crashes, "
+                + (totals.checkedRestores - totals.runs) + " restores checked, crash windows hit " + totals.windows);
+        for (CrashWindow w : CrashWindow.values()) {
+            assertThat(totals.windows.getOrDefault(w, 0)).as("times crash window " + w + " was hit in " + count
+                    + " schedules (all: " + totals.windows + ")").isPositive();
+        }
     }
 
     @Test

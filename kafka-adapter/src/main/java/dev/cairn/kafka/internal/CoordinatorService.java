@@ -297,11 +297,17 @@ final class CoordinatorService implements AutoCloseable {
                     case HEARTBEAT -> {
                         String newcomer = heartbeat(m, now);
                         if (newcomer != null) {
+                            // A process that starts for an operator of the roster replaces the one named,
+                            // whether that one still heartbeats or not (it may be a paused process that
+                            // resumed, or the named process was started twice): the newest wins, and the
+                            // new epoch fences the other. Waiting instead would leave the newcomer idle
+                            // and alive for ever, since it only learns of epochs that start after it did.
                             for (String node : alive.get(newcomer).nodes) {
                                 String assigned = roster.get(node);
-                                if (assigned != null && !assigned.equals(newcomer) && !isAlive(assigned, now, timeoutNanos)) {
+                                if (assigned != null && !assigned.equals(newcomer)) {
                                     reason[0] = "operator '" + node + "' is hosted by a new process (" + newcomer
-                                            + ") that replaced " + assigned;
+                                            + ") that replaces " + assigned
+                                            + (isAlive(assigned, now, timeoutNanos) ? " (which still heartbeats)" : "");
                                     return Outcome.ROLLBACK;
                                 }
                             }

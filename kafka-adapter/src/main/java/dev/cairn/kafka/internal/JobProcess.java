@@ -60,6 +60,10 @@ public final class JobProcess implements RunningJob {
     private volatile boolean closed;
     private long epochLiveNanos;
     private int liveRunners;
+    /** When the heartbeat thread last ran (its own field). */
+    private long lastBeatNanos;
+    /** A newer epoch replaced this process: it sends no more heartbeats. */
+    private volatile boolean fenced;
 
     public JobProcess(PhysicalPlan plan, Job.Settings settings, Job.Deployment deployment) {
         this.plan = plan;
@@ -99,8 +103,8 @@ public final class JobProcess implements RunningJob {
                 return t;
             });
             List<String> nodes = new ArrayList<>(hosted);
-            heartbeat.scheduleAtFixedRate(() -> sendControl(ControlMessage.heartbeat(incarnation, nodes)), 0,
-                    settings.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+            heartbeat.scheduleAtFixedRate(() -> beat(nodes), 0, settings.heartbeatInterval().toMillis(),
+                    TimeUnit.MILLISECONDS);
             if (deployment.coordinator()) {
                 coordinator = new CoordinatorService(this);
                 coordinator.start();
@@ -146,6 +150,58 @@ public final class JobProcess implements RunningJob {
         if (c != null && !closed) {
             c.send(m, e -> LOG.warn("job '{}': control message {} could not be sent: {}", plan.jobId(), m.type(), e.toString()));
         }
+    }
+
+    // ------------------------------------------------------------------------------ heartbeat
+
+    /**
+     * Sends a heartbeat, unless this process was silent for longer than the heartbeat timeout (it
+     * was paused, or starved) and storage shows that a newer epoch replaced it meanwhile: then it
+     * must not announce itself again — to a coordinator that restarted meanwhile it would look
+     * like a new process and take its operators back — and it stops instead (DESIGN.md, "Epochs,
+     * rosters and fencing"). The START of that epoch on the control topic would fence it too, but
+     * only once the backlog that piled up while it was paused has been read.
+     */
+    private void beat(List<String> nodes) {
+        long now = System.nanoTime();
+        long silent = lastBeatNanos == 0 ? 0 : now - lastBeatNanos;
+        lastBeatNanos = now;
+        if (fenced) {
+            return;
+        }
+        if (silent >= settings.heartbeatTimeout().toNanos() && epoch > 0 && replacedInStorage(silent)) {
+            return;
+        }
+        sendControl(ControlMessage.heartbeat(incarnation, nodes));
+    }
+
+    /** True (and the manager is told to stop this process) if a newer epoch names none of its operators. */
+    private boolean replacedInStorage(long silentNanos) {
+        int running = epoch;
+        Optional<dev.cairn.core.storage.EpochRecord> current;
+        try {
+            current = storage.currentEpoch();
+        } catch (RuntimeException e) {
+            LOG.warn("job '{}': process {} was silent for {} ms; cannot read the epoch record to see whether it was"
+                    + " replaced ({}); the control topic will tell", plan.jobId(), incarnation,
+                    TimeUnit.NANOSECONDS.toMillis(silentNanos), e.toString());
+            return false;
+        }
+        if (current.isEmpty() || current.get().epoch() <= running) {
+            return false;
+        }
+        for (String node : hosted) {
+            if (incarnation.equals(current.get().roster().get(node))) {
+                return false; // named in the newer epoch: its START is on the way
+            }
+        }
+        fenced = true;
+        LOG.warn("job '{}': process {} was silent for {} ms (heartbeat timeout {}) and epoch {} replaced it meanwhile;"
+                + " it stops writing and exits", plan.jobId(), incarnation, TimeUnit.NANOSECONDS.toMillis(silentNanos),
+                settings.heartbeatTimeout(), current.get().epoch());
+        starts.add(ControlMessage.start(current.get().epoch(), current.get().restoredCheckpointId(),
+                current.get().roster()));
+        return true;
     }
 
     // ------------------------------------------------------------------------------ control
@@ -231,13 +287,21 @@ public final class JobProcess implements RunningJob {
         }
         if (mine.isEmpty()) {
             if (!hosted.isEmpty()) {
-                LOG.warn("job '{}': epoch {} does not name this process ({}) for any of {}; it stops", plan.jobId(),
-                        epoch, incarnation, hosted);
+                fenced = true;
+                Map<String, String> elsewhere = new java.util.TreeMap<>();
+                for (String node : hosted) {
+                    elsewhere.put(node, roster.getOrDefault(node, "no process"));
+                }
+                LOG.warn("job '{}': epoch {} runs this process's operators elsewhere ({}); this process ({}) was"
+                        + " replaced and exits, and nothing it still writes is accepted", plan.jobId(), epoch, elsewhere,
+                        incarnation);
                 fail(new CairnException(CairnException.Reason.FENCED, "job '" + plan.jobId() + "': epoch " + epoch
                         + " runs operators " + hosted + " elsewhere; this process was replaced"));
             }
             return;
         }
+        LOG.info("job '{}': process {} runs {} in epoch {} ({})", plan.jobId(), incarnation, new java.util.TreeSet<>(mine), epoch,
+                restored == 0 ? "fresh start" : "restoring checkpoint " + restored);
         Manifest manifest = restored == 0 ? null : storage.readManifest(restored);
         Map<String, OperatorRestore> plans = RecoveryPlanner.planFor(manifest, plan.topology(), settings.recovery().mapping());
         synchronized (lock) {

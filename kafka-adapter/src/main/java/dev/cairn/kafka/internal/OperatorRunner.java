@@ -347,7 +347,11 @@ final class OperatorRunner implements ProtocolPort, Runnable {
                 fromStart.add(e.getKey());
             }
         }
-        consumer.seekToBeginning(fromStart);
+        if (!fromStart.isEmpty()) {
+            // Never with an empty list: the consumer takes that for "every assigned partition", and a
+            // restored source would read its input again from the start (counted twice).
+            consumer.seekToBeginning(fromStart);
+        }
         for (int i = 0; i < inputs.size(); i++) {
             if (live[i] < 0) {
                 live[i] = consumer.position(inputPartitions.get(i));

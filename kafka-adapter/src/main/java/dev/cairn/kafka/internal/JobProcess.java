@@ -5,6 +5,7 @@ import dev.cairn.core.manifest.Manifest;
 import dev.cairn.core.recovery.OperatorRestore;
 import dev.cairn.core.recovery.RecoveryPlanner;
 import dev.cairn.core.storage.CheckpointStorage;
+import dev.cairn.core.storage.EpochRecord;
 import dev.cairn.core.storage.LocalCheckpointStorage;
 import dev.cairn.core.topology.ChannelId;
 import dev.cairn.kafka.Job;
@@ -20,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -178,7 +181,7 @@ public final class JobProcess implements RunningJob {
     /** True (and the manager is told to stop this process) if a newer epoch names none of its operators. */
     private boolean replacedInStorage(long silentNanos) {
         int running = epoch;
-        Optional<dev.cairn.core.storage.EpochRecord> current;
+        Optional<EpochRecord> current;
         try {
             current = storage.currentEpoch();
         } catch (RuntimeException e) {
@@ -288,7 +291,7 @@ public final class JobProcess implements RunningJob {
         if (mine.isEmpty()) {
             if (!hosted.isEmpty()) {
                 fenced = true;
-                Map<String, String> elsewhere = new java.util.TreeMap<>();
+                Map<String, String> elsewhere = new TreeMap<>();
                 for (String node : hosted) {
                     elsewhere.put(node, roster.getOrDefault(node, "no process"));
                 }
@@ -300,8 +303,8 @@ public final class JobProcess implements RunningJob {
             }
             return;
         }
-        LOG.info("job '{}': process {} runs {} in epoch {} ({})", plan.jobId(), incarnation, new java.util.TreeSet<>(mine), epoch,
-                restored == 0 ? "fresh start" : "restoring checkpoint " + restored);
+        LOG.info("job '{}': process {} runs {} in epoch {} ({})", plan.jobId(), incarnation, new TreeSet<>(mine),
+                epoch, restored == 0 ? "fresh start" : "restoring checkpoint " + restored);
         Manifest manifest = restored == 0 ? null : storage.readManifest(restored);
         Map<String, OperatorRestore> plans = RecoveryPlanner.planFor(manifest, plan.topology(), settings.recovery().mapping());
         synchronized (lock) {

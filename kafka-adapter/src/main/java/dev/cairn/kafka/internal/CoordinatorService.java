@@ -421,11 +421,16 @@ final class CoordinatorService implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Waits {@code d} (the restart delay, or a short poll interval), leaving the inbox alone: its
+     * heartbeats are read afterwards. It used to return at the first message in the inbox, so with
+     * heartbeats arriving every interval the restart delay was hardly ever waited.
+     */
     private void pause(Duration d) {
+        long deadline = System.nanoTime() + d.toNanos();
         try {
-            ControlMessage m = inbox.poll(d.toMillis(), TimeUnit.MILLISECONDS);
-            if (m != null) {
-                inbox.add(m);
+            for (long left = d.toNanos(); left > 0 && !closed; left = deadline - System.nanoTime()) {
+                TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -270,4 +270,53 @@ class FailingStorageTest {
         // the rollback is the first of the 3 attempts the policy allows; each restore failed at its first write
         assertThat(fs.injectedFaults()).isEqualTo(3);
     }
+
+    // ------------------------------------------------------------------ failures while a process starts
+
+    private Job simpleJob(EmbeddedKafkaBroker broker, String id, FaultInjectingFs fs, Duration startTimeout,
+                          AtomicLong completed) {
+        String in = TestTopics.unique("fs-start-in");
+        broker.createTopic(in, 1);
+        return Job.builder(id).kafka(broker.clientProperties()).topicPrefix(TestTopics.unique("cairn"))
+                .checkpointDirectory(checkpoints).storageFileSystem(fs)
+                .source("src", in).operator("a", () -> (record, out) -> { }).channel("src", "a")
+                .checkpoints(CheckpointConfig.builder().interval(Duration.ofMillis(100)).build())
+                .restartPolicy(RestartPolicy.fixedDelay(Duration.ofMillis(100), 5)).startTimeout(startTimeout)
+                .listener(new JobListener() {
+                    @Override
+                    public void onCheckpointCompleted(Manifest m, long d) {
+                        completed.set(m.checkpointId());
+                    }
+                }).build();
+    }
+
+    @Test
+    void aProcessStartingWhileStorageFailsWaitsForItAndRuns(EmbeddedKafkaBroker broker) throws Exception {
+        FaultInjectingFs fs = new FaultInjectingFs(new NioStorageFs());
+        AtomicLong completed = new AtomicLong();
+        Job job = simpleJob(broker, "fs-start", fs, Duration.ofSeconds(60), completed);
+        fs.failWrites();
+        java.util.concurrent.CompletableFuture<RunningJob> started =
+                java.util.concurrent.CompletableFuture.supplyAsync(job::start);
+        await().atMost(Duration.ofSeconds(60)).until(() -> fs.injectedFaults() >= 3 || started.isDone());
+        assertThat(started).as("still waiting for storage").isNotDone();
+        fs.heal();
+        try (RunningJob running = started.get(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> completed.get() > 0);
+            assertThat(running.failure()).isEmpty();
+        }
+    }
+
+    @Test
+    void storageThatStaysUnusableFailsTheStartWithinTheStartTimeoutNamingThePath(EmbeddedKafkaBroker broker) {
+        FaultInjectingFs fs = new FaultInjectingFs(new NioStorageFs());
+        fs.failWrites();
+        Job job = simpleJob(broker, "fs-start-fails", fs, Duration.ofSeconds(2), new AtomicLong());
+        org.assertj.core.api.Assertions.assertThatThrownBy(job::start).isInstanceOfSatisfying(CairnException.class, e -> {
+            assertThat(e.reason()).isEqualTo(CairnException.Reason.STORAGE);
+            assertThat(e.getMessage()).contains("checkpoint directory", checkpoints.resolve("fs-start-fails").toString(),
+                    "within the start timeout PT2S");
+        });
+        assertThat(fs.injectedFaults()).as("it tried more than once").isGreaterThan(1);
+    }
 }

@@ -80,7 +80,7 @@ public final class JobProcess implements RunningJob {
             topics = new TopicManager(settings.kafka(), "cairn-" + plan.jobId() + "-admin-" + incarnation.substring(0, 8),
                     settings.startTimeout(), settings.replicationFactor());
             topics.checkReachable(settings.kafka().bootstrapServers());
-            storage = LocalCheckpointStorage.open(settings.checkpointDirectory(), plan.jobId(), settings.storageFs());
+            storage = openStorage();
             topics.ensureControl(plan.controlTopic());
             Map<String, String> ids = new LinkedHashMap<>();
             for (PhysicalPlan.Edge e : plan.channels().values()) {
@@ -115,6 +115,39 @@ public final class JobProcess implements RunningJob {
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * Opens the checkpoint storage, which proves it writable. A failure is retried until the start
+     * timeout, like an unreachable broker: a process (re)started while storage fails for a while —
+     * the torture run restarts processes during such faults — waits for it instead of failing for
+     * good; a directory that stays unusable is still a clear error at start, naming the path.
+     */
+    private CheckpointStorage openStorage() {
+        long deadline = System.nanoTime() + settings.startTimeout().toNanos();
+        long retryNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(50), settings.restartPolicy().delay().toNanos());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return LocalCheckpointStorage.open(settings.checkpointDirectory(), plan.jobId(), settings.storageFs());
+            } catch (CairnException e) {
+                long left = deadline - System.nanoTime();
+                if (e.reason() != CairnException.Reason.STORAGE || left <= 0) {
+                    if (attempt == 1) {
+                        throw e;
+                    }
+                    throw new CairnException(e.reason(), e.getMessage() + " (still failing after " + attempt
+                            + " attempts within the start timeout " + settings.startTimeout() + ")", e);
+                }
+                LOG.warn("job '{}': checkpoint storage cannot be used (attempt {}), retrying until the start timeout {}:"
+                        + " {}", plan.jobId(), attempt, settings.startTimeout(), e.getMessage());
+                try {
+                    TimeUnit.NANOSECONDS.sleep(Math.min(retryNanos, left));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 

@@ -205,7 +205,8 @@ public final class JobProcess implements RunningJob {
         if (fenced) {
             return;
         }
-        if (silent >= settings.heartbeatTimeout().toNanos() && epoch > 0 && replacedInStorage(silent)) {
+        if (silent >= settings.heartbeatTimeout().toNanos() && epoch > 0 && !hosted.isEmpty()
+                && replacedInStorage(silent)) {
             return;
         }
         sendControl(ControlMessage.heartbeat(incarnation, nodes));

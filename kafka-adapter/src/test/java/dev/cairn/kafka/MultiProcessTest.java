@@ -105,26 +105,81 @@ class MultiProcessTest {
         assertExact(broker, s);
     }
 
+    /** Every count on the output; a negative one was written by a process after its poison flag appeared. */
+    private static List<Long> outputValues(EmbeddedKafkaBroker broker, Setup s) {
+        List<Long> values = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : TestKafka.readAll(broker, s.out(), false)) {
+            values.add(ByteBuffer.wrap(r.value()).getLong());
+        }
+        return values;
+    }
+
     @Test
-    void aPausedProcessReplacedThenResumedWritesNothingThatIsAccepted(EmbeddedKafkaBroker broker) throws Exception {
+    void aPausedProcessReplacedThenResumedWritesNothingThatIsAcceptedAndExits(EmbeddedKafkaBroker broker) throws Exception {
         Setup s = setup(broker, "mp-pause", 15_000);
-        try (ChildProcess p1 = ChildProcess.start(dir, "p1", args(s, "lines", true), "-Dorg.slf4j.simpleLogger.log.dev.cairn=info");
-             ChildProcess p3 = ChildProcess.start(dir, "p3", args(s, "out", false));
-             ChildProcess zombie = ChildProcess.start(dir, "p2", args(s, "count.0,count.1", false))) {
+        Path poison = dir.resolve("zombie-resumed");
+        List<String> zombieArgs = new ArrayList<>(args(s, "count.0,count.1", false));
+        // Slowed down, so that its inputs hold records of its epoch when it resumes: it does write after resuming.
+        zombieArgs.addAll(List.of("mode=REFERENCE", "counterDelayMs=1", "poisonFlag=" + poison));
+        String info = "-Dorg.slf4j.simpleLogger.log.dev.cairn=info";
+        try (ChildProcess p1 = ChildProcess.start(dir, "p1", withMode(args(s, "lines", true)), info);
+             ChildProcess p3 = ChildProcess.start(dir, "p3", withMode(args(s, "out", false)), info);
+             ChildProcess zombie = ChildProcess.start(dir, "p2", zombieArgs, info)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> outputCount(broker, s) > 2_000 || !p1.isAlive());
             zombie.signal("STOP");
-            try (ChildProcess replacement = ChildProcess.start(dir, "p2-replacement", args(s, "count.0,count.1", false))) {
-                // The new epoch can only start with the replacement while the paused process is silent.
-                await().atMost(Duration.ofSeconds(60)).until(() -> p1.output().contains("epoch 2 starts"));
-                assertThat(p1.output()).contains("stopped heartbeating");
+            // paused past its heartbeat timeout: the coordinator gave up on it before any replacement exists
+            await().atMost(Duration.ofSeconds(60)).until(() -> p1.output().contains("stopped heartbeating"));
+            try (ChildProcess replacement = ChildProcess.start(dir, "p2-replacement",
+                    withMode(args(s, "count.0,count.1", false)), info)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> p1.output().contains("epoch 2 starts")
+                        && p3.output().contains("in epoch 2"));
+                assertThat(p1.output()).doesNotContain("epoch 3 starts");
+                java.nio.file.Files.writeString(poison, "resumed");
                 zombie.signal("CONT");
-                int code = zombie.waitFor(Duration.ofMinutes(2));
-                assertThat(code).as("the resumed process learns it was replaced and stops: " + zombie.output()
-                        + "\ncoordinator:\n" + p1.output()).isEqualTo(2);
+                // it learns it was replaced and exits on its own
+                await().atMost(Duration.ofSeconds(60)).until(() -> !zombie.isAlive());
+                assertThat(zombie.waitFor(Duration.ofSeconds(1))).as(zombie.output()).isEqualTo(2);
+                assertThat(zombie.output()).contains("this process was replaced")
+                        .as("it wrote after resuming").contains("cairn-test poisoned output");
                 assertThat(p1.waitFor(Duration.ofMinutes(3))).as(p1.output()).isZero();
                 replacement.waitFor(Duration.ofSeconds(30));
             }
         }
+        assertThat(outputValues(broker, s)).as("nothing the resumed process wrote was accepted")
+                .allSatisfy(v -> assertThat(v).isPositive());
         assertExact(broker, s);
+    }
+
+    @Test
+    void aSecondProcessForOperatorsThatALiveProcessRunsTakesThemOverAndTheOtherExits(EmbeddedKafkaBroker broker)
+            throws Exception {
+        // The torture run's case: a new process comes up for operators whose process is alive (a paused one that
+        // resumed in time, or one started twice). Before, the newcomer waited for ever and both kept running.
+        Setup s = setup(broker, "mp-twice", 15_000);
+        List<String> firstArgs = new ArrayList<>(args(s, "count.0,count.1", false));
+        firstArgs.addAll(List.of("mode=REFERENCE", "counterDelayMs=1")); // still busy when the second one comes
+        String info = "-Dorg.slf4j.simpleLogger.log.dev.cairn=info";
+        try (ChildProcess p1 = ChildProcess.start(dir, "p1", withMode(args(s, "lines", true)), info);
+             ChildProcess p3 = ChildProcess.start(dir, "p3", withMode(args(s, "out", false)));
+             ChildProcess first = ChildProcess.start(dir, "p2", firstArgs, info)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> outputCount(broker, s) > 2_000 || !p1.isAlive());
+            try (ChildProcess second = ChildProcess.start(dir, "p2-second", withMode(args(s, "count.0,count.1", false)),
+                    info)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> !first.isAlive());
+                assertThat(first.waitFor(Duration.ofSeconds(1))).as("the older process learns it was replaced: "
+                        + first.output() + "\ncoordinator:\n" + p1.output()).isEqualTo(2);
+                assertThat(p1.output()).contains("is hosted by a new process");
+                assertThat(second.output()).contains("runs [count.0, count.1] in epoch");
+                assertThat(p1.waitFor(Duration.ofMinutes(3))).as(p1.output()).isZero();
+                assertThat(second.waitFor(Duration.ofSeconds(30))).as(second.output()).isZero();
+            }
+        }
+        assertExact(broker, s);
+    }
+
+    private static List<String> withMode(List<String> args) {
+        List<String> a = new ArrayList<>(args);
+        a.add("mode=REFERENCE");
+        return a;
     }
 }

@@ -28,6 +28,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -429,6 +430,83 @@ class WordCountJobTest {
             dev.cairn.core.CrashPoints.disarmAll();
         }
         assertThat(rollbacks).singleElement().asString().contains("injected fault");
+        assertExact(expected, counts(TestKafka.readAll(broker, out, false)));
+    }
+
+    /** The counter, slowed down so that its input piles up, failing once on the first word after {@code armed} is set. */
+    private static final class SlowCounterFailingWhenArmed implements dev.cairn.core.Operator {
+        private final dev.cairn.core.Operator counter = new WordCountOperators.Counter("out");
+        private final java.util.concurrent.atomic.AtomicBoolean armed;
+        private final AtomicInteger failures;
+
+        SlowCounterFailingWhenArmed(java.util.concurrent.atomic.AtomicBoolean armed, AtomicInteger failures) {
+            this.armed = armed;
+            this.failures = failures;
+        }
+
+        @Override
+        public void open(dev.cairn.core.OperatorContext context) throws Exception {
+            counter.open(context);
+        }
+
+        @Override
+        public void process(dev.cairn.core.Record record, dev.cairn.core.Emitter out) throws Exception {
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000); // throttling, not synchronization
+            if (armed.compareAndSet(true, false)) {
+                failures.incrementAndGet();
+                throw new IllegalStateException("injected failure after the source's offsets were checkpointed");
+            }
+            counter.process(record, out);
+        }
+    }
+
+    @Test
+    void aRestoredSourceResumesAtItsCheckpointedOffsetsAndReadsNothingTwice(EmbeddedKafkaBroker broker) throws Exception {
+        // Before, a node whose every partition had a restored position was sought to the beginning of all of
+        // them (KafkaConsumer.seekToBeginning of an empty list means "every assigned partition"): a source
+        // restored past offset 0 read its input again, and every word was counted twice.
+        String in = TestTopics.unique("wc-in");
+        String out = TestTopics.unique("wc-out");
+        Map<String, Long> expected = writeInput(broker, in, 20_000, 4);
+        broker.createTopic(out, 1);
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicInteger failures = new AtomicInteger();
+        Map<String, Long> armedAt = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Long> restored = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Job job = Job.builder("wc-resume").kafka(broker.clientProperties()).topicPrefix(TestTopics.unique("cairn"))
+                .checkpointDirectory(checkpoints).boundedSource("lines", in)
+                .operator("split", () -> new WordCountOperators.Splitter("count"))
+                .operator("count", () -> new SlowCounterFailingWhenArmed(armed, failures))
+                .sink("out", out)
+                .channel("lines", "split").channel("split", "count").channel("count", "out")
+                .chain("lines", "split")
+                .checkpoints(CheckpointConfig.builder().interval(Duration.ofMillis(100)).inFlight(InFlightMode.REFERENCE)
+                        .build())
+                .restartPolicy(RestartPolicy.fixedDelay(Duration.ofMillis(100), 5))
+                .listener(new JobListener() {
+                    @Override
+                    public void onCheckpointCompleted(dev.cairn.core.manifest.Manifest m, long durationNanos) {
+                        Map<String, Long> offsets = m.operators().get("lines").sourceOffsets();
+                        if (armedAt.isEmpty() && offsets.values().stream().mapToLong(Long::longValue).sum() > 0) {
+                            armedAt.putAll(offsets);
+                            armedAt.put("checkpoint", m.checkpointId());
+                            armed.set(true);
+                        }
+                    }
+
+                    @Override
+                    public void onEpochStarted(int epoch, long restoredCheckpoint) {
+                        restored.add(restoredCheckpoint);
+                    }
+                })
+                .build();
+        try (RunningJob running = job.start()) {
+            assertThat(running.awaitTermination(Duration.ofSeconds(90))).as("job finished").isTrue();
+            assertThat(running.failure()).isEmpty();
+        }
+        assertThat(failures.get()).as("the failure was injected").isEqualTo(1);
+        assertThat(restored).as("restored at or after the checkpoint with source offsets " + armedAt).hasSize(2)
+                .last().satisfies(id -> assertThat(id).isGreaterThanOrEqualTo(armedAt.get("checkpoint")));
         assertExact(expected, counts(TestKafka.readAll(broker, out, false)));
     }
 }

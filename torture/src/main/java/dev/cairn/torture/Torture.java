@@ -560,10 +560,22 @@ public final class Torture implements Callable<Integer> {
                 .append(", bank checkpoints audited: ").append(audited).append('\n');
         sb.append("  word-count rounds: ").append(wordcountRounds).append('\n');
         sb.append("  violations: ").append(violations.size()).append('\n');
-        for (String v : violations) {
+        appendCapped(sb, violations);
+        return sb.toString();
+    }
+
+    /** How many violations a summary lists; the rest are counted (all of them are in the JSON results). */
+    static final int LISTED_VIOLATIONS = 20;
+
+    /** Appends the first {@link #LISTED_VIOLATIONS} of {@code violations}, one a line, and how many more there are. */
+    static void appendCapped(StringBuilder sb, List<String> violations) {
+        List<String> all = new ArrayList<>(violations);
+        for (String v : all.subList(0, Math.min(all.size(), LISTED_VIOLATIONS))) {
             sb.append("    ").append(v).append('\n');
         }
-        return sb.toString();
+        if (all.size() > LISTED_VIOLATIONS) {
+            sb.append("    ... and ").append(all.size() - LISTED_VIOLATIONS).append(" more\n");
+        }
     }
 
     private void writeResults(long s, long seconds, String summary) throws IOException {

@@ -173,6 +173,61 @@ class LocalCheckpointStorageTest {
         }
     }
 
+    /**
+     * Storage failing at any write of {@code beginEpoch} — once, or from there on until healed —
+     * never leaves a restore history that cannot be read or lost an entry: the old history or the
+     * new one, and the next attempt goes above every epoch either holds (the coordinator retries
+     * such a failure under the restart policy).
+     */
+    @Test
+    void aWriteFailingAnywhereWhileAnEpochBeginsLeavesTheHistoryWholeAndTheRetryAboveIt() {
+        for (boolean staysFailing : new boolean[]{false, true}) {
+            int faultsHit = 0;
+            for (int k = 1; ; k++) {
+                CrashSimulatingFs memory = new CrashSimulatingFs();
+                FaultInjectingFs faulty = new FaultInjectingFs(memory);
+                String where = (staysFailing ? "every write from" : "only") + " write " + k;
+                try (LocalCheckpointStorage storage = Fixtures.open(faulty)) {
+                    storage.beginEpoch(0, Map.of("a", "inc-1"));
+                    java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+                    int at = k;
+                    faulty.failWhen(op -> op.isWrite() && (staysFailing ? writes.incrementAndGet() >= at
+                            : writes.incrementAndGet() == at));
+                    boolean failed;
+                    try {
+                        storage.beginEpoch(3, Map.of("a", "inc-2"));
+                        failed = false;
+                    } catch (CairnException e) {
+                        assertThat(e.reason()).as(where).isEqualTo(CairnException.Reason.STORAGE);
+                        assertThat(e.getMessage()).as(where).contains("injected storage fault");
+                        failed = true;
+                    }
+                    faulty.heal();
+                    if (!failed) {
+                        assertThat(faultsHit).as("failures exercised").isGreaterThan(3);
+                        break;
+                    }
+                    faultsHit++;
+                    List<RestoreEntry> history = storage.restoreHistory(); // readable, not garbage
+                    assertThat(history).as(where).isIn(List.of(new RestoreEntry(1, 0)),
+                            List.of(new RestoreEntry(1, 0), new RestoreEntry(2, 3)));
+                    int current = storage.currentEpoch().orElseThrow().epoch();
+                    assertThat(current).as(where).isIn(1, 2);
+                    EpochRecord retried = storage.beginEpoch(3, Map.of("a", "inc-2"));
+                    assertThat(retried.epoch()).as(where).isEqualTo(history.size() + 1);
+                    assertThat(storage.restoreHistory()).as(where).startsWith(history.toArray(new RestoreEntry[0]))
+                            .endsWith(new RestoreEntry(retried.epoch(), 3));
+                    assertThat(storage.currentEpoch().orElseThrow()).as(where).isEqualTo(retried);
+                }
+                try (LocalCheckpointStorage reopened = Fixtures.open(memory)) {
+                    List<RestoreEntry> history = reopened.restoreHistory();
+                    assertThat(reopened.currentEpoch().orElseThrow().epoch()).as(where + ", after a restart")
+                            .isEqualTo(history.get(history.size() - 1).epoch());
+                }
+            }
+        }
+    }
+
     @Test
     void aFailedManifestRenameLeavesNoCheckpointAndNoTemporaryBehind() throws IOException {
         FaultInjectingFs faulty = new FaultInjectingFs(fs);

@@ -46,6 +46,9 @@ final class CoordinatorService implements AutoCloseable {
     private static final Set<CairnException.Reason> FATAL = EnumSet.of(CairnException.Reason.MALFORMED_INPUT,
             CairnException.Reason.INCOMPATIBLE_RESTORE, CairnException.Reason.CONFIGURATION,
             CairnException.Reason.TOPOLOGY, CairnException.Reason.CORRUPT_CHECKPOINT);
+    /** Failures while a new epoch begins that the restart policy retries. */
+    private static final Set<CairnException.Reason> RETRIED = EnumSet.of(CairnException.Reason.STORAGE,
+            CairnException.Reason.UNAVAILABLE);
 
     private final JobProcess process;
     private final PhysicalPlan plan;
@@ -60,6 +63,8 @@ final class CoordinatorService implements AutoCloseable {
     private volatile long stopRequestedAt = -1;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stoppedWithCheckpoint;
+    /** The newest epoch this coordinator wrote (0: none yet). */
+    private volatile int epochBegun;
 
     private static final class Liveness {
         final long firstSeen;
@@ -123,13 +128,31 @@ final class CoordinatorService implements AutoCloseable {
                 if (roster == null) {
                     return;
                 }
-                RecoveryPlan recovery = RecoveryPlanner.plan(storage, plan.topology(), options, roster);
+                RecoveryPlan recovery;
+                try {
+                    recovery = recover(options, roster);
+                } catch (CairnException e) {
+                    if (!RETRIED.contains(e.reason())) {
+                        throw e;
+                    }
+                    // Storage or the broker failing while the new epoch is written is a failed
+                    // attempt like a rollback: retried under the restart policy, never fatal at once.
+                    attempts++;
+                    lastReason = e.getMessage();
+                    if (attempts > settings.restartPolicy().maxAttempts()) {
+                        failJob(knownEpoch(), "could not begin a new epoch: " + (attempts - 1) + " attempts in a row"
+                                + " failed or rolled back (restart policy allows " + settings.restartPolicy().maxAttempts()
+                                + "); last cause: " + lastReason, e);
+                        return;
+                    }
+                    LOG.warn("job '{}': beginning a new epoch failed (attempt {} of {}), retrying in {}: {}", plan.jobId(),
+                            attempts, settings.restartPolicy().maxAttempts(), settings.restartPolicy().delay(),
+                            e.getMessage());
+                    pause(settings.restartPolicy().delay());
+                    continue;
+                }
                 options = RecoveryOptions.latest().withMapping(settings.recovery().mapping());
                 int epoch = recovery.epoch().epoch();
-                recovery.restored().ifPresent(this::checkTopicIds);
-                if (recovery.restored().isEmpty()) {
-                    truncateAllChannels(epoch);
-                }
                 latestCompleted = recovery.restoredCheckpointId();
                 LOG.info("job '{}': epoch {} starts from checkpoint {} with roster {}", plan.jobId(), epoch,
                         recovery.restoredCheckpointId(), roster);
@@ -153,7 +176,7 @@ final class CoordinatorService implements AutoCloseable {
                         return;
                     }
                     case FAILED -> {
-                        failJob(epoch, reason[0]);
+                        failJob(epoch, reason[0], null);
                         return;
                     }
                     case CLOSED -> {
@@ -165,7 +188,7 @@ final class CoordinatorService implements AutoCloseable {
                         settings.listener().onRollback(epoch, reason[0]);
                         if (attempts > settings.restartPolicy().maxAttempts()) {
                             failJob(epoch, "rolled back " + (attempts - 1) + " times in a row (restart policy allows "
-                                    + settings.restartPolicy().maxAttempts() + "); last cause: " + lastReason);
+                                    + settings.restartPolicy().maxAttempts() + "); last cause: " + lastReason, null);
                             return;
                         }
                         LOG.warn("job '{}': rolling back epoch {} (attempt {} of {}): {}", plan.jobId(), epoch, attempts,
@@ -176,22 +199,47 @@ final class CoordinatorService implements AutoCloseable {
             }
         } catch (CairnException e) {
             if (!closed) {
-                failJob(0, e.getMessage());
-                process.fail(e);
+                failJob(knownEpoch(), e.getMessage(), e);
             }
         } catch (RuntimeException e) {
             if (!closed) {
                 LOG.error("coordinator of job '{}' failed", plan.jobId(), e);
-                process.fail(new CairnException(CairnException.Reason.CHECKPOINT_FAILED, "coordinator of job '"
-                        + plan.jobId() + "' failed: " + e, e));
+                failJob(knownEpoch(), "coordinator failed: " + e, new CairnException(CairnException.Reason.CHECKPOINT_FAILED,
+                        "coordinator of job '" + plan.jobId() + "' failed: " + e, e));
             }
         }
     }
 
-    private void failJob(int epoch, String reason) {
+    /**
+     * Chooses the checkpoint, writes the new epoch (restore history first) and checks the channels
+     * against it. Throws STORAGE or UNAVAILABLE for a failure that another attempt may not meet;
+     * an attempt that failed half-way leaves at most an unused epoch in the restore history, which
+     * the next attempt goes above (LocalCheckpointStorage.beginEpoch).
+     */
+    private RecoveryPlan recover(RecoveryOptions options, Map<String, String> roster) {
+        RecoveryPlan recovery = RecoveryPlanner.plan(storage, plan.topology(), options, roster);
+        epochBegun = recovery.epoch().epoch();
+        recovery.restored().ifPresent(this::checkTopicIds);
+        if (recovery.restored().isEmpty()) {
+            truncateAllChannels(recovery.epoch().epoch());
+        }
+        return recovery;
+    }
+
+    /** The newest epoch processes of this job may run in: a STOP for it reaches all of them. */
+    private int knownEpoch() {
+        try {
+            return Math.max(epochBegun, storage.currentEpoch().map(r -> r.epoch()).orElse(0));
+        } catch (RuntimeException e) {
+            return epochBegun;
+        }
+    }
+
+    private void failJob(int epoch, String reason, CairnException cause) {
         process.sendControl(ControlMessage.stop(epoch, reason));
-        process.fail(new CairnException(CairnException.Reason.CHECKPOINT_FAILED, "job '" + plan.jobId() + "' failed: "
-                + reason));
+        CairnException.Reason why = cause == null || cause.reason() == CairnException.Reason.FENCED
+                ? CairnException.Reason.CHECKPOINT_FAILED : cause.reason();
+        process.fail(new CairnException(why, "job '" + plan.jobId() + "' failed: " + reason, cause));
         stopped.countDown();
     }
 
@@ -249,11 +297,17 @@ final class CoordinatorService implements AutoCloseable {
                     case HEARTBEAT -> {
                         String newcomer = heartbeat(m, now);
                         if (newcomer != null) {
+                            // A process that starts for an operator of the roster replaces the one named,
+                            // whether that one still heartbeats or not (it may be a paused process that
+                            // resumed, or the named process was started twice): the newest wins, and the
+                            // new epoch fences the other. Waiting instead would leave the newcomer idle
+                            // and alive for ever, since it only learns of epochs that start after it did.
                             for (String node : alive.get(newcomer).nodes) {
                                 String assigned = roster.get(node);
-                                if (assigned != null && !assigned.equals(newcomer) && !isAlive(assigned, now, timeoutNanos)) {
+                                if (assigned != null && !assigned.equals(newcomer)) {
                                     reason[0] = "operator '" + node + "' is hosted by a new process (" + newcomer
-                                            + ") that replaced " + assigned;
+                                            + ") that replaces " + assigned
+                                            + (isAlive(assigned, now, timeoutNanos) ? " (which still heartbeats)" : "");
                                     return Outcome.ROLLBACK;
                                 }
                             }
@@ -367,11 +421,16 @@ final class CoordinatorService implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Waits {@code d} (the restart delay, or a short poll interval), leaving the inbox alone: its
+     * heartbeats are read afterwards. It used to return at the first message in the inbox, so with
+     * heartbeats arriving every interval the restart delay was hardly ever waited.
+     */
     private void pause(Duration d) {
+        long deadline = System.nanoTime() + d.toNanos();
         try {
-            ControlMessage m = inbox.poll(d.toMillis(), TimeUnit.MILLISECONDS);
-            if (m != null) {
-                inbox.add(m);
+            for (long left = d.toNanos(); left > 0 && !closed; left = deadline - System.nanoTime()) {
+                TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -5,6 +5,7 @@ import dev.cairn.core.manifest.Manifest;
 import dev.cairn.core.recovery.OperatorRestore;
 import dev.cairn.core.recovery.RecoveryPlanner;
 import dev.cairn.core.storage.CheckpointStorage;
+import dev.cairn.core.storage.EpochRecord;
 import dev.cairn.core.storage.LocalCheckpointStorage;
 import dev.cairn.core.topology.ChannelId;
 import dev.cairn.kafka.Job;
@@ -20,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -60,6 +63,10 @@ public final class JobProcess implements RunningJob {
     private volatile boolean closed;
     private long epochLiveNanos;
     private int liveRunners;
+    /** When the heartbeat thread last ran (its own field). */
+    private long lastBeatNanos;
+    /** A newer epoch replaced this process: it sends no more heartbeats. */
+    private volatile boolean fenced;
 
     public JobProcess(PhysicalPlan plan, Job.Settings settings, Job.Deployment deployment) {
         this.plan = plan;
@@ -73,7 +80,7 @@ public final class JobProcess implements RunningJob {
             topics = new TopicManager(settings.kafka(), "cairn-" + plan.jobId() + "-admin-" + incarnation.substring(0, 8),
                     settings.startTimeout(), settings.replicationFactor());
             topics.checkReachable(settings.kafka().bootstrapServers());
-            storage = LocalCheckpointStorage.open(settings.checkpointDirectory(), plan.jobId(), settings.storageFs());
+            storage = openStorage();
             topics.ensureControl(plan.controlTopic());
             Map<String, String> ids = new LinkedHashMap<>();
             for (PhysicalPlan.Edge e : plan.channels().values()) {
@@ -99,8 +106,8 @@ public final class JobProcess implements RunningJob {
                 return t;
             });
             List<String> nodes = new ArrayList<>(hosted);
-            heartbeat.scheduleAtFixedRate(() -> sendControl(ControlMessage.heartbeat(incarnation, nodes)), 0,
-                    settings.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+            heartbeat.scheduleAtFixedRate(() -> beat(nodes), 0, settings.heartbeatInterval().toMillis(),
+                    TimeUnit.MILLISECONDS);
             if (deployment.coordinator()) {
                 coordinator = new CoordinatorService(this);
                 coordinator.start();
@@ -108,6 +115,39 @@ public final class JobProcess implements RunningJob {
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * Opens the checkpoint storage, which proves it writable. A failure is retried until the start
+     * timeout, like an unreachable broker: a process (re)started while storage fails for a while —
+     * the torture run restarts processes during such faults — waits for it instead of failing for
+     * good; a directory that stays unusable is still a clear error at start, naming the path.
+     */
+    private CheckpointStorage openStorage() {
+        long deadline = System.nanoTime() + settings.startTimeout().toNanos();
+        long retryNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(50), settings.restartPolicy().delay().toNanos());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return LocalCheckpointStorage.open(settings.checkpointDirectory(), plan.jobId(), settings.storageFs());
+            } catch (CairnException e) {
+                long left = deadline - System.nanoTime();
+                if (e.reason() != CairnException.Reason.STORAGE || left <= 0) {
+                    if (attempt == 1) {
+                        throw e;
+                    }
+                    throw new CairnException(e.reason(), e.getMessage() + " (still failing after " + attempt
+                            + " attempts within the start timeout " + settings.startTimeout() + ")", e);
+                }
+                LOG.warn("job '{}': checkpoint storage cannot be used (attempt {}), retrying until the start timeout {}:"
+                        + " {}", plan.jobId(), attempt, settings.startTimeout(), e.getMessage());
+                try {
+                    TimeUnit.NANOSECONDS.sleep(Math.min(retryNanos, left));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 
@@ -146,6 +186,59 @@ public final class JobProcess implements RunningJob {
         if (c != null && !closed) {
             c.send(m, e -> LOG.warn("job '{}': control message {} could not be sent: {}", plan.jobId(), m.type(), e.toString()));
         }
+    }
+
+    // ------------------------------------------------------------------------------ heartbeat
+
+    /**
+     * Sends a heartbeat, unless this process was silent for longer than the heartbeat timeout (it
+     * was paused, or starved) and storage shows that a newer epoch replaced it meanwhile: then it
+     * must not announce itself again — to a coordinator that restarted meanwhile it would look
+     * like a new process and take its operators back — and it stops instead (DESIGN.md, "Epochs,
+     * rosters and fencing"). The START of that epoch on the control topic would fence it too, but
+     * only once the backlog that piled up while it was paused has been read.
+     */
+    private void beat(List<String> nodes) {
+        long now = System.nanoTime();
+        long silent = lastBeatNanos == 0 ? 0 : now - lastBeatNanos;
+        lastBeatNanos = now;
+        if (fenced) {
+            return;
+        }
+        if (silent >= settings.heartbeatTimeout().toNanos() && epoch > 0 && !hosted.isEmpty()
+                && replacedInStorage(silent)) {
+            return;
+        }
+        sendControl(ControlMessage.heartbeat(incarnation, nodes));
+    }
+
+    /** True (and the manager is told to stop this process) if a newer epoch names none of its operators. */
+    private boolean replacedInStorage(long silentNanos) {
+        int running = epoch;
+        Optional<EpochRecord> current;
+        try {
+            current = storage.currentEpoch();
+        } catch (RuntimeException e) {
+            LOG.warn("job '{}': process {} was silent for {} ms; cannot read the epoch record to see whether it was"
+                    + " replaced ({}); the control topic will tell", plan.jobId(), incarnation,
+                    TimeUnit.NANOSECONDS.toMillis(silentNanos), e.toString());
+            return false;
+        }
+        if (current.isEmpty() || current.get().epoch() <= running) {
+            return false;
+        }
+        for (String node : hosted) {
+            if (incarnation.equals(current.get().roster().get(node))) {
+                return false; // named in the newer epoch: its START is on the way
+            }
+        }
+        fenced = true;
+        LOG.warn("job '{}': process {} was silent for {} ms (heartbeat timeout {}) and epoch {} replaced it meanwhile;"
+                + " it stops writing and exits", plan.jobId(), incarnation, TimeUnit.NANOSECONDS.toMillis(silentNanos),
+                settings.heartbeatTimeout(), current.get().epoch());
+        starts.add(ControlMessage.start(current.get().epoch(), current.get().restoredCheckpointId(),
+                current.get().roster()));
+        return true;
     }
 
     // ------------------------------------------------------------------------------ control
@@ -231,13 +324,21 @@ public final class JobProcess implements RunningJob {
         }
         if (mine.isEmpty()) {
             if (!hosted.isEmpty()) {
-                LOG.warn("job '{}': epoch {} does not name this process ({}) for any of {}; it stops", plan.jobId(),
-                        epoch, incarnation, hosted);
+                fenced = true;
+                Map<String, String> elsewhere = new TreeMap<>();
+                for (String node : hosted) {
+                    elsewhere.put(node, roster.getOrDefault(node, "no process"));
+                }
+                LOG.warn("job '{}': epoch {} runs this process's operators elsewhere ({}); this process ({}) was"
+                        + " replaced and exits, and nothing it still writes is accepted", plan.jobId(), epoch, elsewhere,
+                        incarnation);
                 fail(new CairnException(CairnException.Reason.FENCED, "job '" + plan.jobId() + "': epoch " + epoch
                         + " runs operators " + hosted + " elsewhere; this process was replaced"));
             }
             return;
         }
+        LOG.info("job '{}': process {} runs {} in epoch {} ({})", plan.jobId(), incarnation, new TreeSet<>(mine),
+                epoch, restored == 0 ? "fresh start" : "restoring checkpoint " + restored);
         Manifest manifest = restored == 0 ? null : storage.readManifest(restored);
         Map<String, OperatorRestore> plans = RecoveryPlanner.planFor(manifest, plan.topology(), settings.recovery().mapping());
         synchronized (lock) {

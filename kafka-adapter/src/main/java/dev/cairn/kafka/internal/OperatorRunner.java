@@ -228,7 +228,10 @@ final class OperatorRunner implements ProtocolPort, Runnable {
                 case SINK -> new PassThrough(Set.of());
             };
             if (member.op().kind() == LogicalOp.Kind.SINK) {
-                sinks.put(member.id(), new KafkaSink(member.op().topic(), producer, this::fail));
+                KafkaSink sink = new KafkaSink(plan.jobId(), member.id(), node.id(), member.op().topic(),
+                        member.op().delivery(), producer, this::fail);
+                sink.open(settings.kafka(), process.topics(), storage, restore);
+                sinks.put(member.id(), sink);
             }
             operators.add(op);
             final int memberIndex = m;
@@ -742,11 +745,13 @@ final class OperatorRunner implements ProtocolPort, Runnable {
                     outs.put(outputs.get(o).toString(), d.markerOffsets()[o]);
                 }
                 Map<String, String> attributes = new TreeMap<>();
+                Map<String, FileRef> aux = new TreeMap<>();
                 for (KafkaSink s : sinks.values()) {
                     attributes.putAll(s.attributes(id));
+                    aux.putAll(s.stage(storage, id));
                 }
                 LocalSnapshot snapshot = new LocalSnapshot(node.id(), id, epoch, mode, d.state(), ins, outs,
-                        d.sourceOffsets(), attributes);
+                        d.sourceOffsets(), attributes, aux);
                 if (asyncFailure.get() != null) {
                     return; // a send failed: this node fails, and nothing it recorded may be acknowledged
                 }
@@ -769,6 +774,9 @@ final class OperatorRunner implements ProtocolPort, Runnable {
 
     @Override
     public void discard(long checkpointId) {
+        for (KafkaSink s : sinks.values()) {
+            s.discard(checkpointId);
+        }
         Map<Integer, ChannelStateWriter> writers = channelState.remove(checkpointId);
         channelStateBytes.remove(checkpointId);
         if (writers != null) {
@@ -805,6 +813,9 @@ final class OperatorRunner implements ProtocolPort, Runnable {
         }
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
+        }
+        for (KafkaSink s : sinks.values()) {
+            s.close();
         }
         if (consumer != null) {
             consumer.close(Duration.ofSeconds(2));

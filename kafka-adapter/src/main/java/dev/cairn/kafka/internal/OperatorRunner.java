@@ -31,6 +31,7 @@ import dev.cairn.core.state.StateSnapshot;
 import dev.cairn.core.storage.CheckpointFileWriter;
 import dev.cairn.core.storage.CheckpointStorage;
 import dev.cairn.core.topology.ChannelId;
+import dev.cairn.kafka.Delivery;
 import dev.cairn.kafka.Job;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -228,10 +229,12 @@ final class OperatorRunner implements ProtocolPort, Runnable {
                 case SINK -> new PassThrough(Set.of());
             };
             if (member.op().kind() == LogicalOp.Kind.SINK) {
-                KafkaSink sink = new KafkaSink(plan.jobId(), member.id(), node.id(), member.op().topic(),
-                        member.op().delivery(), producer, this::fail);
-                sink.open(settings.kafka(), process.topics(), storage, restore);
-                sinks.put(member.id(), sink);
+                KafkaSink sink = member.op().delivery() == Delivery.EXACTLY_ONCE
+                        ? KafkaSink.exactlyOnce(plan.jobId(), member.id(), node.id(), member.op().topic(),
+                        plan.sinkTransactionalId(member.id()), plan.sinkCommitsTopic(), process.sinkMetrics(member.id()))
+                        : KafkaSink.atLeastOnce(member.op().topic(), producer, this::fail);
+                sinks.put(member.id(), sink); // before open: close() closes what open() created if it fails
+                sink.open(settings.kafka(), process.topics(), storage, restore, settings.startTimeout());
             }
             operators.add(op);
             final int memberIndex = m;
@@ -538,8 +541,14 @@ final class OperatorRunner implements ProtocolPort, Runnable {
                 case COMPLETE -> {
                     protocol.onComplete(m.checkpointId());
                     store.checkpointsCompleted(m.checkpointId());
+                    boolean exactlyOnce = false;
                     for (KafkaSink s : sinks.values()) {
                         s.checkpointsCompleted(m.checkpointId());
+                        exactlyOnce |= s.exactlyOnce();
+                    }
+                    if (exactlyOnce) {
+                        // a finishing job stops only once its output is public (CoordinatorService)
+                        process.sendControl(ControlMessage.committed(epoch, node.id(), m.checkpointId()));
                     }
                     for (Operator op : operators) {
                         try {

@@ -126,6 +126,24 @@ public final class TopicManager implements AutoCloseable {
         }
     }
 
+    /**
+     * The coordinator's view of transactional id {@code transactionalId}, empty if the
+     * coordinator does not know it (never used, or expired after {@code transactional.id.expiration.ms}).
+     */
+    public Optional<org.apache.kafka.clients.admin.TransactionDescription> describeTransaction(String transactionalId) {
+        try {
+            return Optional.of(admin.describeTransactions(List.of(transactionalId)).description(transactionalId)
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TransactionalIdNotFoundException) {
+                return Optional.empty();
+            }
+            throw unavailable("describe transactional id '" + transactionalId + "'", e.getCause());
+        } catch (Exception e) {
+            throw unavailable("describe transactional id '" + transactionalId + "'", e);
+        }
+    }
+
     /** The partitions of an external topic (a source's or a sink's); it must exist. */
     public List<TopicPartition> partitionsOf(String topic, String role) {
         TopicDescription d = describe(topic).orElseThrow(() -> missing(topic, role));

@@ -84,6 +84,10 @@ public final class Job {
         return settings;
     }
 
+    PhysicalPlan plan() {
+        return plan;
+    }
+
     /** Runs every operator and the coordinator in this process. */
     public RunningJob start() {
         return start(Deployment.all());

@@ -13,7 +13,8 @@ import java.util.Set;
  * Runs part of a test job in its own process (for multi-process and crash tests). Arguments are
  * {@code key=value}: job, jobId, bootstrap, prefix, checkpoints, in, out, mode, nodes (comma
  * separated, empty for none), coordinator (true/false), heartbeatMs, timeoutMs, kafkaProps (a
- * properties file of extra client settings, e.g. SASL credentials). Prints
+ * properties file of extra client settings, e.g. SASL credentials), delivery (of the sink:
+ * AT_LEAST_ONCE, the default, or EXACTLY_ONCE). Prints
  * {@code cairn-test started} once running. Exit codes: 0 finished, 1 failed, 2 fenced (replaced).
  */
 public final class TestJobMain {
@@ -38,7 +39,8 @@ public final class TestJobMain {
         Job job = TestJobs.wordcount(a.get("jobId"), kafka, a.get("prefix"), Path.of(a.get("checkpoints")), a.get("in"),
                 a.get("out"), InFlightMode.valueOf(a.getOrDefault("mode", "COPY")),
                 Duration.ofMillis(Long.parseLong(a.getOrDefault("heartbeatMs", "200"))),
-                Duration.ofMillis(Long.parseLong(a.getOrDefault("timeoutMs", "2000")))).build();
+                Duration.ofMillis(Long.parseLong(a.getOrDefault("timeoutMs", "2000"))), true,
+                Delivery.valueOf(a.getOrDefault("delivery", "AT_LEAST_ONCE"))).build();
         String nodes = a.getOrDefault("nodes", "");
         Set<String> hosted = nodes.isEmpty() ? Set.of() : Set.of(nodes.split(","));
         boolean coordinator = Boolean.parseBoolean(a.getOrDefault("coordinator", "false"));

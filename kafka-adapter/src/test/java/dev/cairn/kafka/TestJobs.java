@@ -22,6 +22,13 @@ final class TestJobs {
     static Job.Builder wordcount(String jobId, Map<String, Object> kafka, String prefix, Path checkpoints, String in,
                                  String out, InFlightMode mode, Duration heartbeat, Duration heartbeatTimeout,
                                  boolean bounded) {
+        return wordcount(jobId, kafka, prefix, checkpoints, in, out, mode, heartbeat, heartbeatTimeout, bounded,
+                Delivery.AT_LEAST_ONCE);
+    }
+
+    static Job.Builder wordcount(String jobId, Map<String, Object> kafka, String prefix, Path checkpoints, String in,
+                                 String out, InFlightMode mode, Duration heartbeat, Duration heartbeatTimeout,
+                                 boolean bounded, Delivery delivery) {
         return Job.builder(jobId)
                 .kafka(kafka)
                 .topicPrefix(prefix)
@@ -29,7 +36,7 @@ final class TestJobs {
                 .source("lines", in, 1, bounded)
                 .operator("split", () -> new WordCountOperators.Splitter("count"))
                 .operator("count", () -> new WordCountOperators.Counter("out", 0, new AtomicInteger()), 2)
-                .sink("out", out)
+                .sink("out", out, delivery)
                 .channel("lines", "split").channel("split", "count").channel("count", "out")
                 .chain("lines", "split")
                 .checkpoints(CheckpointConfig.builder().interval(Duration.ofMillis(200)).inFlight(mode).build())

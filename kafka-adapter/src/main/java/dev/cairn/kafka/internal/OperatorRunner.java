@@ -353,7 +353,11 @@ final class OperatorRunner implements ProtocolPort, Runnable {
                 fromStart.add(e.getKey());
             }
         }
-        consumer.seekToBeginning(fromStart);
+        if (!fromStart.isEmpty()) {
+            // an empty collection would seek EVERY assigned partition to its beginning (KafkaConsumer's
+            // contract): a restore that knows every position would re-read its sources from offset 0
+            consumer.seekToBeginning(fromStart);
+        }
         for (int i = 0; i < inputs.size(); i++) {
             if (live[i] < 0) {
                 live[i] = consumer.position(inputPartitions.get(i));

@@ -345,7 +345,7 @@ final class KafkaSink implements AutoCloseable {
             txProducer.flush();
             CrashPoints.hit(restoring ? "sink.duringRestore" : "sink.duringCommit");
             txProducer.commitTransaction();
-        } catch (ProducerFencedException e) {
+        } catch (ProducerFencedException | org.apache.kafka.common.errors.InvalidProducerEpochException e) {
             throw new CairnException(CairnException.Reason.FENCED, "exactly-once sink '" + sinkId + "' of job '" + jobId
                     + "' was fenced while committing up to checkpoint " + marker + ": a newer incarnation (or an operator's"
                     + " abort) took over transactional id '" + transactionalId + "'; nothing of this transaction is"
@@ -441,6 +441,10 @@ final class KafkaSink implements AutoCloseable {
         byte[] all;
         try (InputStream in = storage.openFile(ref)) {
             all = in.readAllBytes(); // reading to the end verifies size and CRC32C
+        } catch (CorruptCheckpointException e) {
+            throw new CorruptCheckpointException(Path.of(ref.path()), "exactly-once sink pending file " + ref.path()
+                    + " is damaged (" + e.getMessage() + "); the checkpoint cannot restore the sink's output."
+                    + " Restore an older checkpoint explicitly", e);
         } catch (IOException e) {
             throw new CairnException(CairnException.Reason.STORAGE, "cannot read the exactly-once sink's pending file "
                     + ref.path() + ": " + e, e);

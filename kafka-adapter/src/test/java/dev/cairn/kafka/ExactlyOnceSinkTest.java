@@ -368,6 +368,38 @@ class ExactlyOnceSinkTest {
         }
     }
 
+    @Test
+    void aTransactionTimeoutAboveTheBrokersMaximumAndAGarbledMarkerAreClearErrors(EmbeddedKafkaBroker broker)
+            throws Exception {
+        String in = TestTopics.unique("eos-in");
+        String out = TestTopics.unique("eos-out");
+        writeInput(broker, in, 10, 7);
+        broker.createTopic(out, 1);
+        Map<String, Object> kafka = new HashMap<>(broker.clientProperties());
+        kafka.put("transaction.timeout.ms", "900001"); // the broker's default maximum is 900000
+        try (RunningJob running = wordcount(broker, "eos-timeout", TestTopics.unique("cairn"), in, out).kafka(kafka)
+                .restartPolicy(RestartPolicy.none()).build().start()) {
+            assertThat(running.awaitTermination(Duration.ofSeconds(60))).isTrue();
+            assertThat(running.failure()).get().satisfies(e -> assertThat(e.getMessage()).contains("CONFIGURATION")
+                    .contains("Kafka property 'transaction.timeout.ms'=900001 is above the broker's"
+                            + " 'transaction.max.timeout.ms'=900000"));
+        }
+
+        String prefix = TestTopics.unique("cairn");
+        String commits = prefix + ".eos-garbled.sink-commits";
+        broker.createTopic(commits, 1, Map.of("cleanup.policy", "compact"));
+        List<byte[][]> garbled = new ArrayList<>();
+        garbled.add(new byte[][]{"out".getBytes(StandardCharsets.UTF_8), "seven".getBytes(StandardCharsets.UTF_8)});
+        TestKafka.produce(broker, commits, garbled);
+        try (RunningJob running = wordcount(broker, "eos-garbled", prefix, in, out)
+                .restartPolicy(RestartPolicy.none()).build().start()) {
+            assertThat(running.awaitTermination(Duration.ofSeconds(60))).isTrue();
+            assertThat(running.failure()).get().satisfies(e -> assertThat(e.getMessage()).contains("MALFORMED_INPUT")
+                    .contains("commit marker record " + commits + "-0@0 of sink 'out' holds 'seven'"));
+        }
+        assertThat(TestKafka.readAll(broker, out, true)).isEmpty();
+    }
+
     // ------------------------------------------------------------------------------ crashed processes
 
     private static List<String> childArgs(EmbeddedKafkaBroker broker, Path dir, String prefix, String in, String out) {

@@ -154,7 +154,15 @@ final class KafkaSink implements AutoCloseable {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.toString(TX_DELIVERY_TIMEOUT_MS));
         p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "60000");
         long txTimeout = Long.parseLong(p.get(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG).toString().trim());
-        Optional<String> max = topics.brokerSetting("transaction.max.timeout.ms");
+        Optional<String> max;
+        try {
+            max = topics.brokerSetting("transaction.max.timeout.ms");
+        } catch (CairnException e) {
+            // e.g. no DescribeConfigs permission: initTransactions() below still rejects a too long timeout
+            LOG.debug("exactly-once sink '{}': cannot read the broker's transaction.max.timeout.ms: {}", sinkId,
+                    e.getMessage());
+            max = Optional.empty();
+        }
         if (max.isPresent() && txTimeout > Long.parseLong(max.get().trim())) {
             throw new CairnException(CairnException.Reason.CONFIGURATION, "exactly-once sink '" + sinkId + "' of job '"
                     + jobId + "': Kafka property 'transaction.timeout.ms'=" + txTimeout + " is above the broker's"

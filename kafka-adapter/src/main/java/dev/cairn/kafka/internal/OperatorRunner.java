@@ -121,6 +121,8 @@ final class OperatorRunner implements ProtocolPort, Runnable {
     private final Map<Long, Long> channelStateBytes = new HashMap<>();
     private final Map<Long, StateSnapshot> snapshots = new HashMap<>();
     private boolean finishedSent;
+    /** The highest completion handled (a repeated one is not passed on to operators again). */
+    private long completedUpTo;
     private long liveAtNanos;
 
     private final NodeMetrics metrics;
@@ -543,12 +545,19 @@ final class OperatorRunner implements ProtocolPort, Runnable {
                     }
                 }
                 case COMPLETE -> {
+                    boolean exactlyOnce = sinks.values().stream().anyMatch(KafkaSink::exactlyOnce);
+                    if (m.checkpointId() <= completedUpTo) {
+                        // a completion sent again (CoordinatorService asks again for COMMITTED): answer only
+                        if (exactlyOnce) {
+                            process.sendControl(ControlMessage.committed(epoch, node.id(), completedUpTo));
+                        }
+                        continue;
+                    }
+                    completedUpTo = m.checkpointId();
                     protocol.onComplete(m.checkpointId());
                     store.checkpointsCompleted(m.checkpointId());
-                    boolean exactlyOnce = false;
                     for (KafkaSink s : sinks.values()) {
                         s.checkpointsCompleted(m.checkpointId());
-                        exactlyOnce |= s.exactlyOnce();
                     }
                     if (exactlyOnce) {
                         // a finishing job stops only once its output is public (CoordinatorService)

@@ -233,7 +233,7 @@ class ExactlyOnceSinkTest {
             assertThat(running.awaitTermination(Duration.ofSeconds(240))).as(context + ": job finished").isTrue();
             assertThat(running.failure()).as(context).isEmpty();
         }
-        List<ConsumerRecord<byte[], byte[]>> committed = TestKafka.readAll(broker, out, true);
+        List<ConsumerRecord<byte[], byte[]>> committed = TestKafka.readCommitted(broker, out);
         assertRunningCountsExactlyOnce(expected, committed, context);
         assertThat(FlakyCounter.FAILURES.get()).as(context + ": every injected operator failure happened").isEqualTo(20);
         // how many sink faults land depends on how the operator failures interleave with commits;
@@ -293,7 +293,7 @@ class ExactlyOnceSinkTest {
             assertThat(TestKafka.readAll(broker, out, false)).as("nothing is sent before a checkpoint completes").isEmpty();
             assertThat(running.stopWithCheckpoint(Duration.ofSeconds(60))).isTrue();
             assertThat(running.awaitTermination(Duration.ofSeconds(30))).isTrue();
-            assertRunningCountsExactlyOnce(expected, TestKafka.readAll(broker, out, true), "stopWithCheckpoint");
+            assertRunningCountsExactlyOnce(expected, TestKafka.readCommitted(broker, out), "stopWithCheckpoint");
         }
         assertThat(registry.get("cairn.sink.pending.records").gauge().value()).isZero();
         assertThat(registry.get("cairn.sink.commits").counter().count()).isEqualTo(1);
@@ -311,7 +311,7 @@ class ExactlyOnceSinkTest {
             assertThat(running.awaitTermination(Duration.ofSeconds(60))).isTrue();
             assertThat(running.failure()).isEmpty();
         }
-        assertRunningCountsExactlyOnce(expected, TestKafka.readAll(broker, out, true), "first run");
+        assertRunningCountsExactlyOnce(expected, TestKafka.readCommitted(broker, out), "first run");
 
         // a forced fresh start restores "nothing" while the output of every checkpoint is public
         try (RunningJob running = wordcount(broker, "eos-rewind", prefix, in, out)
@@ -322,7 +322,7 @@ class ExactlyOnceSinkTest {
                     .contains("restores nothing (a fresh start)").contains("would be written again")
                     .contains("cairn.sink.allowRewind=true").contains("INCOMPATIBLE_RESTORE"));
         }
-        assertRunningCountsExactlyOnce(expected, TestKafka.readAll(broker, out, true), "after the refusal");
+        assertRunningCountsExactlyOnce(expected, TestKafka.readCommitted(broker, out), "after the refusal");
 
         Map<String, Object> kafka = new HashMap<>(broker.clientProperties());
         kafka.put("cairn.sink.allowRewind", "true");
@@ -331,7 +331,7 @@ class ExactlyOnceSinkTest {
             assertThat(running.awaitTermination(Duration.ofSeconds(60))).isTrue();
             assertThat(running.failure()).isEmpty();
         }
-        Map<String, List<Long>> twice = countsInOrder(TestKafka.readAll(broker, out, true));
+        Map<String, List<Long>> twice = countsInOrder(TestKafka.readCommitted(broker, out));
         expected.forEach((w, n) -> assertThat(twice.get(w)).as("allowed rewind: '%s' counted again", w)
                 .hasSize(2 * n.intValue()));
     }
@@ -397,7 +397,7 @@ class ExactlyOnceSinkTest {
             assertThat(running.failure()).get().satisfies(e -> assertThat(e.getMessage()).contains("MALFORMED_INPUT")
                     .contains("commit marker record " + commits + "-0@0 of sink 'out' holds 'seven'"));
         }
-        assertThat(TestKafka.readAll(broker, out, true)).isEmpty();
+        assertThat(TestKafka.readCommitted(broker, out)).isEmpty();
     }
 
     // ------------------------------------------------------------------------------ crashed processes
@@ -489,7 +489,7 @@ class ExactlyOnceSinkTest {
         try (ChildProcess p = ChildProcess.start(dir, "final", args)) {
             assertThat(p.waitFor(Duration.ofMinutes(3))).as(p.output()).isZero();
         }
-        assertRunningCountsExactlyOnce(expected, TestKafka.readAll(broker, out, true), "after four crashes");
+        assertRunningCountsExactlyOnce(expected, TestKafka.readCommitted(broker, out), "after four crashes");
         assertThat(TestKafka.readAll(broker, out, false).size()).as("the aborted commits are in the log, not visible")
                 .isGreaterThan(expected.values().stream().mapToInt(Long::intValue).sum());
     }

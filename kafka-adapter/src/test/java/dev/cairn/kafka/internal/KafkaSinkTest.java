@@ -125,7 +125,8 @@ class KafkaSinkTest {
             replacement.write(bytes("k"), bytes("new-0"));
             replacement.snapshot(3);
             replacement.checkpointsCompleted(3);
-            assertThat(values(broker, topic, true)).containsExactly("new-0");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)) // the commit's markers land a moment later
+                    .untilAsserted(() -> assertThat(values(broker, topic, true)).containsExactly("new-0"));
         }
     }
 

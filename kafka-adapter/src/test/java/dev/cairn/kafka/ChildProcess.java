@@ -22,6 +22,16 @@ final class ChildProcess implements AutoCloseable {
     }
 
     static ChildProcess start(Path dir, String name, List<String> args, String... jvmArgs) throws IOException {
+        ChildProcess child = launch(dir, name, args, jvmArgs);
+        await().atMost(Duration.ofSeconds(60)).until(() -> child.output().contains("cairn-test started") || !child.isAlive());
+        if (!child.isAlive()) {
+            throw new IllegalStateException(name + " died at start:\n" + child.output());
+        }
+        return child;
+    }
+
+    /** Starts the process without waiting for it to run (it may exit at once, e.g. at a crash point). */
+    static ChildProcess launch(Path dir, String name, List<String> args, String... jvmArgs) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx256m");
@@ -33,12 +43,7 @@ final class ChildProcess implements AutoCloseable {
         cmd.addAll(args);
         Path log = dir.resolve(name + ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        ChildProcess child = new ChildProcess(p, log);
-        await().atMost(Duration.ofSeconds(60)).until(() -> child.output().contains("cairn-test started") || !p.isAlive());
-        if (!p.isAlive()) {
-            throw new IllegalStateException(name + " died at start:\n" + child.output());
-        }
-        return child;
+        return new ChildProcess(p, log);
     }
 
     String output() throws IOException {

@@ -26,12 +26,6 @@ class JobBuilderTest {
     }
 
     @Test
-    void refusesAnExactlyOnceSinkUntilItExists() {
-        assertRejected(() -> base().sink("out", "out-topic", Delivery.EXACTLY_ONCE),
-                CairnException.Reason.CONFIGURATION, "sink 'out'", "out-topic", "EXACTLY_ONCE", "AT_LEAST_ONCE");
-    }
-
-    @Test
     void expandsChainsAndParallelOperatorsIntoNodesAndChannels() {
         Job job = base().source("src", "in").operator("split", () -> (r, o) -> { })
                 .operator("count", () -> (r, o) -> { }, 3).sink("out", "result")

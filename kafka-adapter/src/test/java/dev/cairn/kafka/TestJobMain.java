@@ -27,8 +27,8 @@ import java.util.concurrent.locks.LockSupport;
  * properties file of extra client settings, e.g. SASL credentials), counterDelayMs (the counter
  * waits this long per word, so that its inputs pile up), poisonFlag (a path: while that file
  * exists, the counter emits every count negated, so a test can tell what this process wrote after
- * it appeared). Prints {@code cairn-test started} once running. Exit codes: 0 finished, 1 failed,
- * 2 fenced (replaced).
+ * it appeared), delivery (of the sink: AT_LEAST_ONCE, the default, or EXACTLY_ONCE). Prints
+ * {@code cairn-test started} once running. Exit codes: 0 finished, 1 failed, 2 fenced (replaced).
  */
 public final class TestJobMain {
     private TestJobMain() {
@@ -55,7 +55,7 @@ public final class TestJobMain {
                 a.get("out"), InFlightMode.valueOf(a.getOrDefault("mode", "COPY")),
                 Duration.ofMillis(Long.parseLong(a.getOrDefault("heartbeatMs", "200"))),
                 Duration.ofMillis(Long.parseLong(a.getOrDefault("timeoutMs", "2000"))), true,
-                () -> new MarkedCounter(delayMs, poison)).build();
+                () -> new MarkedCounter(delayMs, poison), Delivery.valueOf(a.getOrDefault("delivery", "AT_LEAST_ONCE"))).build();
         String nodes = a.getOrDefault("nodes", "");
         Set<String> hosted = nodes.isEmpty() ? Set.of() : Set.of(nodes.split(","));
         boolean coordinator = Boolean.parseBoolean(a.getOrDefault("coordinator", "false"));

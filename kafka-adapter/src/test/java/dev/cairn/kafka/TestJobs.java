@@ -7,7 +7,6 @@ import dev.cairn.core.Operator;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /** Jobs shared by in-process tests and by {@link TestJobMain} in child processes: defined once. */
@@ -25,13 +24,29 @@ final class TestJobs {
                                  String out, InFlightMode mode, Duration heartbeat, Duration heartbeatTimeout,
                                  boolean bounded) {
         return wordcount(jobId, kafka, prefix, checkpoints, in, out, mode, heartbeat, heartbeatTimeout, bounded,
-                () -> new WordCountOperators.Counter("out"));
+                () -> new WordCountOperators.Counter("out"), Delivery.AT_LEAST_ONCE);
     }
 
     /** As above, with the counter's instances made by {@code counter} (it must emit to "out"). */
     static Job.Builder wordcount(String jobId, Map<String, Object> kafka, String prefix, Path checkpoints, String in,
                                  String out, InFlightMode mode, Duration heartbeat, Duration heartbeatTimeout,
                                  boolean bounded, Supplier<? extends Operator> counter) {
+        return wordcount(jobId, kafka, prefix, checkpoints, in, out, mode, heartbeat, heartbeatTimeout, bounded,
+                counter, Delivery.AT_LEAST_ONCE);
+    }
+
+    /** As above, with the sink's delivery guarantee. */
+    static Job.Builder wordcount(String jobId, Map<String, Object> kafka, String prefix, Path checkpoints, String in,
+                                 String out, InFlightMode mode, Duration heartbeat, Duration heartbeatTimeout,
+                                 boolean bounded, Delivery delivery) {
+        return wordcount(jobId, kafka, prefix, checkpoints, in, out, mode, heartbeat, heartbeatTimeout, bounded,
+                () -> new WordCountOperators.Counter("out"), delivery);
+    }
+
+    /** As above, with both the counter and the sink's delivery guarantee chosen. */
+    static Job.Builder wordcount(String jobId, Map<String, Object> kafka, String prefix, Path checkpoints, String in,
+                                 String out, InFlightMode mode, Duration heartbeat, Duration heartbeatTimeout,
+                                 boolean bounded, Supplier<? extends Operator> counter, Delivery delivery) {
         return Job.builder(jobId)
                 .kafka(kafka)
                 .topicPrefix(prefix)
@@ -39,7 +54,7 @@ final class TestJobs {
                 .source("lines", in, 1, bounded)
                 .operator("split", () -> new WordCountOperators.Splitter("count"))
                 .operator("count", counter, 2)
-                .sink("out", out)
+                .sink("out", out, delivery)
                 .channel("lines", "split").channel("split", "count").channel("count", "out")
                 .chain("lines", "split")
                 .checkpoints(CheckpointConfig.builder().interval(Duration.ofMillis(200)).inFlight(mode).build())

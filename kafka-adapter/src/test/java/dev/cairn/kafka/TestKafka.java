@@ -35,6 +35,29 @@ final class TestKafka {
         }
     }
 
+    /**
+     * Every record of {@code topic} a read_committed consumer sees, once no transaction is open on
+     * it: a commit's markers reach the partitions a moment after {@code commitTransaction()}
+     * returns, so the last stable offset is awaited up to the high watermark first.
+     */
+    static List<ConsumerRecord<byte[], byte[]>> readCommitted(EmbeddedKafkaBroker broker, String topic) {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(broker.clientProperties())) {
+            List<TopicPartition> tps = new ArrayList<>();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+                tps.clear();
+                admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                        .forEach(p -> tps.add(new TopicPartition(topic, p.partition())));
+                Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+                tps.forEach(tp -> latest.put(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()));
+                var hw = admin.listOffsets(latest).all().get();
+                var lso = admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                        org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get();
+                return tps.stream().allMatch(tp -> hw.get(tp).offset() == lso.get(tp).offset());
+            });
+        }
+        return readAll(broker, topic, true);
+    }
+
     /** Every record of {@code topic} up to its end offsets, in partition order. */
     static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafkaBroker broker, String topic, boolean committedOnly) {
         Map<String, Object> p = new HashMap<>(broker.clientProperties());

@@ -20,8 +20,8 @@ import java.util.Map;
  * @param epoch        the epoch it belongs to (0 where none, e.g. a heartbeat before any epoch)
  * @param incarnation  the sender's incarnation (heartbeat, failure) or null
  * @param operators    operators concerned (heartbeat: hosted; trigger: triggered)
- * @param operator     the one operator concerned (ack, decline, failure, finished)
- * @param checkpointId the checkpoint (trigger, complete, abort, ack, decline; start: the restored one, 0 = fresh)
+ * @param operator     the one operator concerned (ack, decline, failure, finished, committed)
+ * @param checkpointId the checkpoint (trigger, complete, abort, ack, decline, committed; start: the restored one, 0 = fresh)
  * @param ref          ack: the local-snapshot descriptor
  * @param reason       decline, failure: why
  * @param roster       start: operator id to incarnation
@@ -42,6 +42,11 @@ public record ControlMessage(Type type, int epoch, String incarnation, List<Stri
         FAILED,
         /** operator to coordinator: every input of mine has ended (bounded job). */
         FINISHED,
+        /**
+         * operator to coordinator: my exactly-once sinks committed their output up to
+         * {@code checkpointId} (the coordinator stops a finishing job only after this).
+         */
+        COMMITTED,
         /** coordinator to all: the job is over; stop. */
         STOP
     }
@@ -83,6 +88,10 @@ public record ControlMessage(Type type, int epoch, String incarnation, List<Stri
 
     public static ControlMessage finished(int epoch, String operator) {
         return new ControlMessage(Type.FINISHED, epoch, null, null, operator, 0, null, null, null);
+    }
+
+    public static ControlMessage committed(int epoch, String operator, long upTo) {
+        return new ControlMessage(Type.COMMITTED, epoch, null, null, operator, upTo, null, null, null);
     }
 
     public static ControlMessage stop(int epoch) {

@@ -96,7 +96,7 @@ final class CoordinatorService implements AutoCloseable {
 
     void onControl(ControlMessage m) {
         switch (m.type()) {
-            case HEARTBEAT, ACK, DECLINE, FAILED, FINISHED -> inbox.add(m);
+            case HEARTBEAT, ACK, DECLINE, FAILED, FINISHED, COMMITTED -> inbox.add(m);
             default -> {
             }
         }
@@ -280,6 +280,9 @@ final class CoordinatorService implements AutoCloseable {
     private Outcome runEpoch(CheckpointCoordinator coordinator, int epoch, Map<String, String> roster, String[] reason)
             throws CairnException {
         Set<String> finished = new HashSet<>();
+        Map<String, Long> committed = new HashMap<>();
+        Set<String> exactlyOnceNodes = plan.exactlyOnceSinkNodes();
+        long committedWaitSince = -1;
         long finalCheckpoint = -1;
         long truncatedAfter = latestCompleted;
         long timeoutNanos = settings.heartbeatTimeout().toNanos();
@@ -331,6 +334,11 @@ final class CoordinatorService implements AutoCloseable {
                             finished.add(m.operator());
                         }
                     }
+                    case COMMITTED -> {
+                        if (m.epoch() == epoch) {
+                            committed.merge(m.operator(), m.checkpointId(), Math::max);
+                        }
+                    }
                     default -> {
                     }
                 }
@@ -357,7 +365,22 @@ final class CoordinatorService implements AutoCloseable {
                 finalCheckpoint = coordinator.trigger();
             }
             if (finalCheckpoint > 0 && latestCompleted >= finalCheckpoint) {
-                return Outcome.FINISHED;
+                // Exactly-once sinks make the output public at completion: the job is finished only
+                // once each has committed up to the final checkpoint (a STOP sent earlier could stop
+                // a sink before its last commit, and the job would report finished without it).
+                final long fin = finalCheckpoint;
+                if (exactlyOnceNodes.stream().allMatch(n -> committed.getOrDefault(n, 0L) >= fin)) {
+                    return Outcome.FINISHED;
+                }
+                if (committedWaitSince < 0) {
+                    committedWaitSince = now;
+                } else if (now - committedWaitSince > timeoutNanos) {
+                    // completion notices are best effort: ask again rather than wait forever
+                    LOG.info("job '{}': exactly-once sinks {} have not reported committing checkpoint {}; sending its"
+                            + " completion again", plan.jobId(), exactlyOnceNodes, fin);
+                    process.sendControl(ControlMessage.complete(epoch, fin));
+                    committedWaitSince = now;
+                }
             }
             if (finalCheckpoint > 0 && !coordinator.pendingIds().contains(finalCheckpoint) && latestCompleted < finalCheckpoint) {
                 finalCheckpoint = -1; // it failed: try again

@@ -48,6 +48,7 @@ public final class JobProcess implements RunningJob {
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Object lock = new Object();
     private final Map<String, NodeMetrics> metrics = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, SinkMetrics> sinkMetrics = new java.util.concurrent.ConcurrentHashMap<>();
 
     private CheckpointStorage storage;
     private TopicManager topics;
@@ -179,6 +180,10 @@ public final class JobProcess implements RunningJob {
 
     NodeMetrics metrics(String node, List<ChannelId> inputs) {
         return metrics.computeIfAbsent(node, n -> new NodeMetrics(settings.registry(), plan.jobId(), n, inputs));
+    }
+
+    SinkMetrics sinkMetrics(String sink) {
+        return sinkMetrics.computeIfAbsent(sink, n -> new SinkMetrics(settings.registry(), plan.jobId(), n, System::nanoTime));
     }
 
     void sendControl(ControlMessage m) {

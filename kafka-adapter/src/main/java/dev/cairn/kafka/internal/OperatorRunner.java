@@ -31,6 +31,7 @@ import dev.cairn.core.state.StateSnapshot;
 import dev.cairn.core.storage.CheckpointFileWriter;
 import dev.cairn.core.storage.CheckpointStorage;
 import dev.cairn.core.topology.ChannelId;
+import dev.cairn.kafka.Delivery;
 import dev.cairn.kafka.Job;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -120,6 +121,8 @@ final class OperatorRunner implements ProtocolPort, Runnable {
     private final Map<Long, Long> channelStateBytes = new HashMap<>();
     private final Map<Long, StateSnapshot> snapshots = new HashMap<>();
     private boolean finishedSent;
+    /** The highest completion handled (a repeated one is not passed on to operators again). */
+    private long completedUpTo;
     private long liveAtNanos;
 
     private final NodeMetrics metrics;
@@ -228,7 +231,12 @@ final class OperatorRunner implements ProtocolPort, Runnable {
                 case SINK -> new PassThrough(Set.of());
             };
             if (member.op().kind() == LogicalOp.Kind.SINK) {
-                sinks.put(member.id(), new KafkaSink(member.op().topic(), producer, this::fail));
+                KafkaSink sink = member.op().delivery() == Delivery.EXACTLY_ONCE
+                        ? KafkaSink.exactlyOnce(plan.jobId(), member.id(), node.id(), member.op().topic(),
+                        plan.sinkTransactionalId(member.id()), plan.sinkCommitsTopic(), process.sinkMetrics(member.id()))
+                        : KafkaSink.atLeastOnce(member.op().topic(), producer, this::fail);
+                sinks.put(member.id(), sink); // before open: close() closes what open() created if it fails
+                sink.open(settings.kafka(), process.topics(), storage, restore, settings.startTimeout());
             }
             operators.add(op);
             final int memberIndex = m;
@@ -553,10 +561,23 @@ final class OperatorRunner implements ProtocolPort, Runnable {
                     }
                 }
                 case COMPLETE -> {
+                    boolean exactlyOnce = sinks.values().stream().anyMatch(KafkaSink::exactlyOnce);
+                    if (m.checkpointId() <= completedUpTo) {
+                        // a completion sent again (CoordinatorService asks again for COMMITTED): answer only
+                        if (exactlyOnce) {
+                            process.sendControl(ControlMessage.committed(epoch, node.id(), completedUpTo));
+                        }
+                        continue;
+                    }
+                    completedUpTo = m.checkpointId();
                     protocol.onComplete(m.checkpointId());
                     store.checkpointsCompleted(m.checkpointId());
                     for (KafkaSink s : sinks.values()) {
                         s.checkpointsCompleted(m.checkpointId());
+                    }
+                    if (exactlyOnce) {
+                        // a finishing job stops only once its output is public (CoordinatorService)
+                        process.sendControl(ControlMessage.committed(epoch, node.id(), m.checkpointId()));
                     }
                     for (Operator op : operators) {
                         try {
@@ -762,11 +783,13 @@ final class OperatorRunner implements ProtocolPort, Runnable {
                     outs.put(outputs.get(o).toString(), d.markerOffsets()[o]);
                 }
                 Map<String, String> attributes = new TreeMap<>();
+                Map<String, FileRef> aux = new TreeMap<>();
                 for (KafkaSink s : sinks.values()) {
                     attributes.putAll(s.attributes(id));
+                    aux.putAll(s.stage(storage, id));
                 }
                 LocalSnapshot snapshot = new LocalSnapshot(node.id(), id, epoch, mode, d.state(), ins, outs,
-                        d.sourceOffsets(), attributes);
+                        d.sourceOffsets(), attributes, aux);
                 if (asyncFailure.get() != null) {
                     return; // a send failed: this node fails, and nothing it recorded may be acknowledged
                 }
@@ -789,6 +812,9 @@ final class OperatorRunner implements ProtocolPort, Runnable {
 
     @Override
     public void discard(long checkpointId) {
+        for (KafkaSink s : sinks.values()) {
+            s.discard(checkpointId);
+        }
         Map<Integer, ChannelStateWriter> writers = channelState.remove(checkpointId);
         channelStateBytes.remove(checkpointId);
         if (writers != null) {
@@ -825,6 +851,9 @@ final class OperatorRunner implements ProtocolPort, Runnable {
         }
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
+        }
+        for (KafkaSink s : sinks.values()) {
+            s.close();
         }
         if (consumer != null) {
             consumer.close(Duration.ofSeconds(2));

@@ -226,6 +226,51 @@ public final class PhysicalPlan {
         return topicPrefix + "." + jobId + ".control";
     }
 
+    /**
+     * The compacted one-partition topic where the job's exactly-once sinks record, per sink, the
+     * last checkpoint whose output they committed (docs/WIRE-FORMAT.md).
+     */
+    public String sinkCommitsTopic() {
+        return topicPrefix + "." + jobId + ".sink-commits";
+    }
+
+    /**
+     * The one transactional id of exactly-once sink {@code sinkId}. Ids never contain '.', so the
+     * prefix {@link #sinkTransactionalIdPrefix()} matches this job's sinks and no other job's.
+     */
+    public String sinkTransactionalId(String sinkId) {
+        return sinkTransactionalIdPrefix() + sinkId;
+    }
+
+    /** What every transactional id of this job's exactly-once sinks starts with. */
+    public String sinkTransactionalIdPrefix() {
+        return topicPrefix + "." + jobId + ".sink.";
+    }
+
+    /** The ids of the sinks with {@code Delivery.EXACTLY_ONCE}. */
+    public List<String> exactlyOnceSinks() {
+        List<String> out = new ArrayList<>();
+        for (LogicalOp op : ops.values()) {
+            if (op.kind() == LogicalOp.Kind.SINK && op.delivery() == dev.cairn.kafka.Delivery.EXACTLY_ONCE) {
+                out.add(op.id());
+            }
+        }
+        return out;
+    }
+
+    /** The nodes that host an exactly-once sink. */
+    public Set<String> exactlyOnceSinkNodes() {
+        Set<String> out = new LinkedHashSet<>();
+        for (Node n : nodes.values()) {
+            for (Member m : n.members()) {
+                if (m.op().kind() == LogicalOp.Kind.SINK && m.op().delivery() == dev.cairn.kafka.Delivery.EXACTLY_ONCE) {
+                    out.add(n.id());
+                }
+            }
+        }
+        return out;
+    }
+
     public Map<String, LogicalOp> ops() {
         return ops;
     }

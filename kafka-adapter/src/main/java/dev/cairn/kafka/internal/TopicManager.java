@@ -97,6 +97,53 @@ public final class TopicManager implements AutoCloseable {
         }
     }
 
+    /** Creates the compacted one-partition topic of a job's exactly-once sink commit markers if missing. */
+    public void ensureSinkCommits(String topic) {
+        create(topic, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+        TopicDescription d = describeCreated(topic).orElseThrow(() -> missing(topic, "sink commit marker"));
+        if (d.partitions().size() != 1) {
+            throw new CairnException(CairnException.Reason.CONFIGURATION, "sink commit marker topic '" + topic + "' has "
+                    + d.partitions().size() + " partitions; it needs exactly 1");
+        }
+    }
+
+    /** A broker setting of one broker of the cluster (e.g. {@code transaction.max.timeout.ms}), empty if not reported. */
+    public Optional<String> brokerSetting(String name) {
+        try {
+            Collection<org.apache.kafka.common.Node> nodes = admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (nodes.isEmpty()) {
+                return Optional.empty();
+            }
+            org.apache.kafka.common.config.ConfigResource r = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.BROKER, nodes.iterator().next().idString());
+            Config c = admin.describeConfigs(List.of(r)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(r);
+            org.apache.kafka.clients.admin.ConfigEntry e = c == null ? null : c.get(name);
+            return e == null || e.value() == null ? Optional.empty() : Optional.of(e.value());
+        } catch (ExecutionException e) {
+            throw unavailable("describe the broker setting '" + name + "'", e.getCause());
+        } catch (Exception e) {
+            throw unavailable("describe the broker setting '" + name + "'", e);
+        }
+    }
+
+    /**
+     * The coordinator's view of transactional id {@code transactionalId}, empty if the
+     * coordinator does not know it (never used, or expired after {@code transactional.id.expiration.ms}).
+     */
+    public Optional<org.apache.kafka.clients.admin.TransactionDescription> describeTransaction(String transactionalId) {
+        try {
+            return Optional.of(admin.describeTransactions(List.of(transactionalId)).description(transactionalId)
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TransactionalIdNotFoundException) {
+                return Optional.empty();
+            }
+            throw unavailable("describe transactional id '" + transactionalId + "'", e.getCause());
+        } catch (Exception e) {
+            throw unavailable("describe transactional id '" + transactionalId + "'", e);
+        }
+    }
+
     /** The partitions of an external topic (a source's or a sink's); it must exist. */
     public List<TopicPartition> partitionsOf(String topic, String role) {
         TopicDescription d = describe(topic).orElseThrow(() -> missing(topic, role));

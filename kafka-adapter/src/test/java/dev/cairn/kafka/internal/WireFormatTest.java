@@ -74,6 +74,10 @@ class WireFormatTest {
         assertThat(ControlMessage.decode(start.encode(), "c-0@2")).isEqualTo(start);
         ControlMessage trigger = ControlMessage.trigger(4, 43, List.of("a"));
         assertThat(ControlMessage.decode(trigger.encode(), "c-0@3")).isEqualTo(trigger);
+        ControlMessage committed = ControlMessage.committed(4, "out", 43);
+        assertThat(new String(committed.encode(), StandardCharsets.UTF_8))
+                .isEqualTo("{\"type\":\"COMMITTED\",\"epoch\":4,\"operator\":\"out\",\"checkpointId\":43}");
+        assertThat(ControlMessage.decode(committed.encode(), "c-0@4")).isEqualTo(committed);
     }
 
     @Test

@@ -239,8 +239,8 @@ public final class JobProcess implements RunningJob {
         }
         fenced = true;
         LOG.warn("job '{}': process {} was silent for {} ms (heartbeat timeout {}) and epoch {} replaced it meanwhile;"
-                + " it stops writing and exits", plan.jobId(), incarnation, TimeUnit.NANOSECONDS.toMillis(silentNanos),
-                settings.heartbeatTimeout(), current.get().epoch());
+                + " it sends no more heartbeats, stops its operators and exits", plan.jobId(), incarnation,
+                TimeUnit.NANOSECONDS.toMillis(silentNanos), settings.heartbeatTimeout(), current.get().epoch());
         starts.add(ControlMessage.start(current.get().epoch(), current.get().restoredCheckpointId(),
                 current.get().roster()));
         return true;

@@ -68,6 +68,11 @@ class WordCountDemoTest {
         assertThat(last.exitCode()).as("seed %d\n%s", SEED, last).isZero();
         assertThat(last.out()).contains("done: 20000 lines counted");
 
+        // once finished, a run with the same arguments has nothing left to do and writes nothing more
+        Run after = launch(tmp.resolve("after"), null, args).await();
+        assertThat(after.exitCode()).as("seed %d\n%s", SEED, after).isZero();
+        assertThat(after.out()).contains("input already loaded");
+
         Run dump = launch(tmp.resolve("dump"), null, "demo", "wordcount", "--dump-output", "--data-dir", data.toString()).await();
         assertThat(dump.exitCode()).as(dump.toString()).isZero();
         Map<String, Integer> seen = new HashMap<>();

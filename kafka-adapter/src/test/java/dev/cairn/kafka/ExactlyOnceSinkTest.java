@@ -237,7 +237,7 @@ class ExactlyOnceSinkTest {
         assertRunningCountsExactlyOnce(expected, committed, context);
         assertThat(FlakyCounter.FAILURES.get()).as(context + ": every injected operator failure happened").isEqualTo(20);
         // how many sink faults land depends on how the operator failures interleave with commits;
-        // processesHaltedAtEverySinkCrashPointNeitherLoseNorDuplicateOutput hits each point for sure
+        // the processesHalted... tests hit each point for sure, in a halted process
         assertThat(sinkHits.values().stream().filter(h -> h.get() > 0).count())
                 .as(context + ": sink faults at two or more points: " + sinkHits).isGreaterThanOrEqualTo(2);
         assertThat(rollbacks).as(context).isNotEmpty();
@@ -431,17 +431,17 @@ class ExactlyOnceSinkTest {
         }
     }
 
-    @Test
-    void processesHaltedAtEverySinkCrashPointNeitherLoseNorDuplicateOutput(EmbeddedKafkaBroker broker, @TempDir Path dir)
-            throws Exception {
-        // One job, run five times in a row as its own process (all operators and the coordinator):
-        // each of the first four halts at a sink crash point as if SIGKILLed, the fifth finishes.
+    /** A job run as its own process (all operators and the coordinator) over 8000 lines. */
+    private record CrashJob(String in, String out, String prefix, Map<String, Long> expected, List<String> args) {
+    }
+
+    private static CrashJob crashJob(EmbeddedKafkaBroker broker, Path dir, long seed) {
         String in = TestTopics.unique("eos-in");
         String out = TestTopics.unique("eos-out");
         String prefix = TestTopics.unique("cairn");
         broker.createTopic(in, 2);
         broker.createTopic(out, 1);
-        Random r = new Random(11);
+        Random r = new Random(seed);
         List<byte[][]> lines = new ArrayList<>();
         Map<String, Long> expected = new TreeMap<>();
         String[] words = {"kafka", "cairn", "marker", "epoch", "channel", "snapshot"};
@@ -455,43 +455,62 @@ class ExactlyOnceSinkTest {
             lines.add(new byte[][]{null, sb.toString().getBytes(StandardCharsets.UTF_8)});
         }
         TestKafka.produce(broker, in, lines);
-        List<String> args = childArgs(broker, dir, prefix, in, out);
+        return new CrashJob(in, out, prefix, expected, childArgs(broker, dir, prefix, in, out));
+    }
 
-        // 1. manifest complete, commit not begun: a checkpoint exists, nothing is public
-        runUntilCrash(dir, args, "sink.beforeCommit");
-        // 2. the restore commits what the marker lacks; then the next local snapshot staged its file
-        //    but never acknowledged it
-        runUntilCrash(dir, args, "sink.afterPrepare");
-        // 3. records sent in the commit transaction, commit never sent: an open transaction
-        runUntilCrash(dir, args, "sink.duringCommit");
-        Job job = TestJobs.wordcount("eos-crash", new HashMap<>(broker.clientProperties()), prefix,
-                dir.resolve("checkpoints"), in, out, InFlightMode.COPY, Duration.ofMillis(200), Duration.ofMillis(2500),
-                true, Delivery.EXACTLY_ONCE).build();
+    private static void finishAndAssertExactlyOnce(EmbeddedKafkaBroker broker, Path dir, CrashJob j, String context)
+            throws Exception {
+        try (ChildProcess p = ChildProcess.start(dir, "final", j.args())) {
+            assertThat(p.waitFor(Duration.ofMinutes(3))).as(p.output()).isZero();
+        }
+        assertRunningCountsExactlyOnce(j.expected(), TestKafka.readCommitted(broker, j.out()), context);
+    }
+
+    @Test
+    void processesHaltedDuringACommitAndDuringTheRestoreNeitherLoseNorDuplicateOutput(EmbeddedKafkaBroker broker,
+                                                                                     @TempDir Path dir) throws Exception {
+        // The job halts (as if SIGKILLed) in its first commit transaction, then in the restore's commit
+        // transaction (sure to run: the marker is below the restored checkpoint), then finishes.
+        CrashJob j = crashJob(broker, dir, 11);
+        runUntilCrash(dir, j.args(), "sink.duringCommit");
+        Job job = TestJobs.wordcount("eos-crash", new HashMap<>(broker.clientProperties()), j.prefix(),
+                dir.resolve("checkpoints"), j.in(), j.out(), InFlightMode.COPY, Duration.ofMillis(200),
+                Duration.ofMillis(2500), true, Delivery.EXACTLY_ONCE).build();
         try (SinkTransactions t = SinkTransactions.of(job)) {
             SinkTransactions.SinkTransaction open = t.describe("out");
             assertThat(open.open()).as("the dead process's commit is open: %s", open).isTrue();
-            assertThat(open.transactionalId()).isEqualTo(prefix + ".eos-crash.sink.out");
-            assertThat(open.partitions()).contains(new TopicPartition(out, 0));
+            assertThat(open.transactionalId()).isEqualTo(j.prefix() + ".eos-crash.sink.out");
+            assertThat(open.partitions()).contains(new TopicPartition(j.out(), 0));
             assertThat(open.age(Instant.now())).isPositive();
             assertThat(t.list()).singleElement().isEqualTo(open);
-            assertThat(lastStableOffset(broker, out)).as("read_committed consumers are stalled")
-                    .isLessThan(endOffset(broker, out));
+            assertThat(lastStableOffset(broker, j.out())).as("read_committed consumers are stalled")
+                    .isLessThan(endOffset(broker, j.out()));
             // the operator's abort ends it at once: the stall is over, nothing of it is visible
             assertThat(t.abort("out")).isTrue();
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
-                    .until(() -> lastStableOffset(broker, out) == endOffset(broker, out));
+                    .until(() -> lastStableOffset(broker, j.out()) == endOffset(broker, j.out()));
             assertThat(t.describe("out").open()).isFalse();
             assertThat(t.abort("out")).as("nothing open any more").isFalse();
         }
-        // 4. the restore's own commit transaction is sent, not committed
-        runUntilCrash(dir, args, "sink.duringRestore");
-        // 5. fences the dead restore, commits from the checkpoint, finishes
-        try (ChildProcess p = ChildProcess.start(dir, "final", args)) {
-            assertThat(p.waitFor(Duration.ofMinutes(3))).as(p.output()).isZero();
-        }
-        assertRunningCountsExactlyOnce(expected, TestKafka.readCommitted(broker, out), "after four crashes");
-        assertThat(TestKafka.readAll(broker, out, false).size()).as("the aborted commits are in the log, not visible")
-                .isGreaterThan(expected.values().stream().mapToInt(Long::intValue).sum());
+        assertThat(TestKafka.readCommitted(broker, j.out())).as("the aborted commit is not visible").isEmpty();
+        runUntilCrash(dir, j.args(), "sink.duringRestore");
+        finishAndAssertExactlyOnce(broker, dir, j, "after crashes during a commit and during the restore");
+        assertThat(TestKafka.readAll(broker, j.out(), false).size()).as("the aborted commits are in the log, not visible")
+                .isGreaterThan(j.expected().values().stream().mapToInt(Long::intValue).sum());
+    }
+
+    @Test
+    void processesHaltedAfterStagingAndBeforeACommitNeitherLoseNorDuplicateOutput(EmbeddedKafkaBroker broker,
+                                                                                @TempDir Path dir) throws Exception {
+        // The job halts after its first local snapshot that staged output (never acknowledged), then
+        // before its first commit (sure to come: the checkpoint restored holds no staged output, so
+        // all of it is emitted again and committed at a completion), then finishes.
+        CrashJob j = crashJob(broker, dir, 12);
+        runUntilCrash(dir, j.args(), "sink.afterPrepare");
+        assertThat(TestKafka.readAll(broker, j.out(), false)).as("nothing is sent before a completion").isEmpty();
+        runUntilCrash(dir, j.args(), "sink.beforeCommit");
+        assertThat(TestKafka.readAll(broker, j.out(), false)).as("the commit never began").isEmpty();
+        finishAndAssertExactlyOnce(broker, dir, j, "after crashes after staging and before a commit");
     }
 
     @Test

@@ -12,7 +12,9 @@ import java.util.function.LongSupplier;
 /**
  * The metrics of one exactly-once sink, registered once per process and shared by the sink
  * instances of successive epochs (the gauges read what the current instance last set). Names are
- * listed in README.md ("Metrics"); all are tagged {@code job} and {@code sink}.
+ * listed in README.md ("Metrics"); all are tagged {@code job} and {@code sink}. The gauges hold
+ * their values strongly, so they still read after the job closed (a weak reference reads NaN once
+ * collected).
  */
 final class SinkMetrics {
     final Counter commits;
@@ -35,13 +37,14 @@ final class SinkMetrics {
         this.commitDuration = Timer.builder("cairn.sink.commit.duration").tags(tags)
                 .description("begin to end of a commit transaction (read_committed consumers of the topic wait this long)")
                 .register(reg);
-        Gauge.builder("cairn.sink.pending.batches", pendingBatches, AtomicLong::get).tags(tags)
+        Gauge.builder("cairn.sink.pending.batches", pendingBatches, AtomicLong::get).tags(tags).strongReference(true)
                 .description("sealed batches (one per snapshot) not yet committed").register(reg);
-        Gauge.builder("cairn.sink.pending.records", pendingRecords, AtomicLong::get).tags(tags)
+        Gauge.builder("cairn.sink.pending.records", pendingRecords, AtomicLong::get).tags(tags).strongReference(true)
                 .description("records held in memory, not yet committed (sealed and open batch)").register(reg);
-        Gauge.builder("cairn.sink.pending.bytes", pendingBytes, AtomicLong::get).tags(tags).baseUnit("bytes")
+        Gauge.builder("cairn.sink.pending.bytes", pendingBytes, AtomicLong::get).tags(tags).baseUnit("bytes").strongReference(true)
                 .description("key and value bytes held in memory, not yet committed").register(reg);
         Gauge.builder("cairn.sink.pending.age", this, SinkMetrics::oldestUncommittedSeconds).tags(tags).baseUnit("seconds")
+                .strongReference(true)
                 .description("age of the oldest record not yet committed (0 if none)").register(reg);
     }
 

@@ -129,6 +129,7 @@ class BankDemoTest {
         Run aligned = Run.of(bank(tmp.resolve("aligned"), "2s", "--alignment", "aligned"));
         assertThat(aligned.exitCode()).as(aligned.toString()).isEqualTo(ExitCode.USAGE);
         assertThat(aligned.errorLines()).singleElement().asString().contains("acyclic").contains("acct-");
+        assertThat(tmp.resolve("aligned").resolve("kafka")).as("refused before any broker started").doesNotExist();
 
         Run tooFew = Run.of(bank(tmp.resolve("few"), "2s", 1));
         assertThat(tooFew.exitCode()).as(tooFew.toString()).isEqualTo(ExitCode.USAGE);

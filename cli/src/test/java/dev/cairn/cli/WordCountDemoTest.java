@@ -41,7 +41,7 @@ class WordCountDemoTest {
                 "--checkpoint-interval", "300ms"};
 
         // 1: halted inside the load, after some lines were sent and before the transaction commits
-        int killLine = 1 + random.nextInt(20_000);
+        int killLine = 1 + random.nextInt(10_000);
         Run crashed = launch(tmp.resolve("run0"), "-Dcairn.crash.at=demo.duringLoad@" + killLine, args).await();
         assertThat(crashed.exitCode()).as("seed %d: halted at the crash point\n%s", SEED, crashed).isEqualTo(137);
         assertThat(crashed.out()).contains("loading ").doesNotContain("loaded ");
@@ -52,7 +52,7 @@ class WordCountDemoTest {
             Started s = launch(tmp.resolve("run" + k), null, args);
             await().atMost(Duration.ofMinutes(2)).until(() -> s.stdout().contains("loaded ") || s.stdout().contains("already loaded")
                     || !s.process.isAlive());
-            long delayMillis = 500 + random.nextInt(6_000);
+            long delayMillis = 500 + random.nextInt(4_000);
             if (!s.process.waitFor(delayMillis, TimeUnit.MILLISECONDS)) {
                 s.process.destroyForcibly();
             } else {
@@ -61,12 +61,12 @@ class WordCountDemoTest {
             s.process.waitFor(30, TimeUnit.SECONDS);
         }
         assertThat(read(tmp.resolve("run1.out"))).as("seed %d: the first restart loads the input (the crashed load left "
-                + "nothing committed)", SEED).contains("loaded 20000 lines").doesNotContain("already loaded");
+                + "nothing committed)", SEED).contains("loaded 10000 lines").doesNotContain("already loaded");
 
         // to the end
         Run last = launch(tmp.resolve("final"), null, args).await();
         assertThat(last.exitCode()).as("seed %d\n%s", SEED, last).isZero();
-        assertThat(last.out()).contains("done: 20000 lines counted");
+        assertThat(last.out()).contains("done: 10000 lines counted");
 
         // once finished, a run with the same arguments has nothing left to do and writes nothing more
         Run after = launch(tmp.resolve("after"), null, args).await();
@@ -94,7 +94,7 @@ class WordCountDemoTest {
         assertThat(seen).as("seed %d: every word counted exactly its occurrences", SEED).isEqualTo(expected);
     }
 
-    /** 20,000 lines of words from a 400-word vocabulary, with CRLF endings, tabs, empty lines and non-ASCII words. */
+    /** 10,000 lines of words from a 400-word vocabulary, with CRLF endings, tabs, empty lines and non-ASCII words. */
     private static Map<String, Integer> writeInput(Path file, Random random) throws IOException {
         String[] vocabulary = new String[400];
         for (int i = 0; i < vocabulary.length; i++) {
@@ -107,7 +107,7 @@ class WordCountDemoTest {
         }
         Map<String, Integer> counts = new HashMap<>();
         StringBuilder text = new StringBuilder();
-        for (int line = 0; line < 20_000; line++) {
+        for (int line = 0; line < 10_000; line++) {
             int words = line % 50 == 7 ? 0 : 1 + random.nextInt(12);
             for (int w = 0; w < words; w++) {
                 String word = vocabulary[random.nextInt(vocabulary.length)];

@@ -59,6 +59,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class BankDemo implements Callable<Integer> {
     static final String JOB_ID = "bank";
     static final String TICKS = "ticks";
+    static final String TICKS_TOPIC = "cairn-demo-bank-ticks";
 
     @Spec
     CommandSpec spec;
@@ -116,12 +117,17 @@ public final class BankDemo implements Callable<Integer> {
         Path audit = DemoDirectories.prepare(dir, "audit");
         BankTopology topology = new BankTopology(accounts, seed);
         RecoveryOptions recovery = recoveryFor(checkpoints, out);
+        // The job's definition is checked before any broker starts, so that an option cairn refuses
+        // (e.g. ALIGNED on this cyclic graph) costs nothing; building a job does not connect.
+        build(topology, TICKS_TOPIC, Map.of("bootstrap.servers", "definition-check.invalid:9092"), checkpoints, rocksdb,
+                recovery, new JobListener() {
+                });
 
         try (KafkaConnection kafka = KafkaConnection.open(bootstrapServers, kafkaProperties, dir)) {
             out.printf("cairn demo bank: %d accounts on %s, %d transfers/s, a checkpoint every %s, in-flight %s, "
                             + "alignment %s; data in %s%n", accounts, kafka.description(), rate, human(interval),
                     inFlight, alignment, dir);
-            String ticksTopic = kafka.ensureTopic("cairn-demo-bank-ticks");
+            String ticksTopic = kafka.ensureTopic(TICKS_TOPIC);
             long expected = accounts * BankAccount.INITIAL_BALANCE;
             BankAuditor auditor = new BankAuditor(topology, expected, kafka.properties(), checkpoints, audit, out);
             Job job = build(topology, ticksTopic, kafka.properties(), checkpoints, rocksdb, recovery,

@@ -92,6 +92,7 @@ class BacklogTest {
     @Test
     void aReferenceModeCheckpointCompletesWithoutWaitingForTheBacklog(EmbeddedKafkaBroker broker) throws Exception {
         AtomicReference<Manifest> wide = new AtomicReference<>();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Job job = job(broker, "backlog-ref", CheckpointConfig.builder().interval(Duration.ofMillis(500))
                 .inFlight(InFlightMode.REFERENCE).build(), new JobListener() {
                     @Override
@@ -102,7 +103,7 @@ class BacklogTest {
                             wide.compareAndSet(null, m);
                         }
                     }
-                });
+                }, registry);
         try (RunningJob running = job.start()) {
             await().atMost(Duration.ofSeconds(120)).until(() -> wide.get() != null || running.isTerminated());
             assertThat(running.failure()).isEmpty();
@@ -112,6 +113,8 @@ class BacklogTest {
                 - m.operators().get("slow").inputs().get("src->slow").position();
         assertThat(inFlight).as("records in flight referenced by checkpoint %d, not waited for", m.checkpointId())
                 .isGreaterThan(RECORDS / 2);
+        assertThat(registry.get("cairn.checkpoint.inflight.records").summary().max())
+                .as("the referenced backlog shows in the in-flight metric").isGreaterThanOrEqualTo(inFlight);
     }
 
     @Test

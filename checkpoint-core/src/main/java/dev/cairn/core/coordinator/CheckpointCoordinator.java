@@ -263,6 +263,7 @@ public final class CheckpointCoordinator implements AutoCloseable {
         consecutiveFailures = 0;
         metrics.duration.record(duration, TimeUnit.NANOSECONDS);
         metrics.size.record(manifest.totalBytes());
+        metrics.inFlightRecords.record(inFlightRecords(manifest));
         metrics.completed.increment();
         metrics.lastCompletedId.set(p.id);
         metrics.lastCompletedMillis.set(manifest.createdAtMillis());
@@ -513,5 +514,28 @@ public final class CheckpointCoordinator implements AutoCloseable {
         public CheckpointCoordinator build() {
             return new CheckpointCoordinator(this);
         }
+    }
+
+    /**
+     * The in-flight records {@code m} captured over all channels: copied records (copy mode), or the
+     * offsets of the referenced ranges [receiver position, sender marker offset) (reference mode).
+     */
+    static long inFlightRecords(Manifest m) {
+        long total = 0;
+        for (LocalSnapshot receiver : m.operators().values()) {
+            for (Map.Entry<String, InputSnapshot> e : receiver.inputs().entrySet()) {
+                InputSnapshot in = e.getValue();
+                if (m.inFlightMode() == InFlightMode.COPY) {
+                    total += Math.max(0, in.inFlightRecords());
+                } else if (e.getKey().contains("->")) {
+                    LocalSnapshot sender = m.operators().get(ChannelId.parse(e.getKey()).from());
+                    Long marker = sender == null ? null : sender.outputs().get(e.getKey());
+                    if (marker != null && marker > in.position()) {
+                        total += marker - in.position();
+                    }
+                }
+            }
+        }
+        return total;
     }
 }

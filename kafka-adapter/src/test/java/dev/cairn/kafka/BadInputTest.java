@@ -159,6 +159,22 @@ class BadInputTest {
     }
 
     @Test
+    void aChannelTopicDeletedUnderARunningJobFailsItNamingTheTopic(EmbeddedKafkaBroker broker) throws Exception {
+        String in = TestTopics.unique("bad-in");
+        broker.createTopic(in, 1);
+        Job job = pipeline(broker, "bad-deleted-live", TestTopics.unique("cairn"), in).build();
+        String channel = job.channelTopic(ChannelId.of("a", "b"));
+        try (RunningJob running = job.start()) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> running.latestCompletedCheckpoint() > 0);
+            try (Admin admin = Admin.create(broker.clientProperties())) {
+                admin.deleteTopics(List.of(channel)).all().get(30, TimeUnit.SECONDS);
+            }
+            await().atMost(Duration.ofSeconds(90)).until(running::isTerminated);
+            assertThat(running.failure()).hasValueSatisfying(e -> assertThat(e.getMessage()).contains(channel));
+        }
+    }
+
+    @Test
     @Timeout(value = 90)
     void anUnreachableBrokerIsAClearErrorWithinTheStartTimeout() {
         Job job = Job.builder("bad-broker").bootstrapServers("127.0.0.1:1").checkpointDirectory(checkpoints)

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -286,6 +287,12 @@ final class CoordinatorService implements AutoCloseable {
         long finalCheckpoint = -1;
         long truncatedAfter = latestCompleted;
         long timeoutNanos = settings.heartbeatTimeout().toNanos();
+        // channel topics deleted (or deleted and recreated) under the running job: consumers only log
+        // "unknown topic" for ever and producers wait, so the job would hang; two checks in a row
+        // (a broker restarting may answer one describe oddly) fail it, naming the topics
+        long channelCheckNanos = Math.max(TimeUnit.SECONDS.toNanos(1), timeoutNanos / 2);
+        long channelsCheckedAt = System.nanoTime();
+        String lostBefore = null;
         while (!closed) {
             ControlMessage m;
             try {
@@ -350,6 +357,15 @@ final class CoordinatorService implements AutoCloseable {
                             + settings.heartbeatTimeout();
                     return Outcome.ROLLBACK;
                 }
+            }
+            if (now - channelsCheckedAt > channelCheckNanos) {
+                channelsCheckedAt = now;
+                String lost = lostChannelTopics();
+                if (lost != null && lost.equals(lostBefore)) {
+                    reason[0] = lost;
+                    return Outcome.FAILED;
+                }
+                lostBefore = lost;
             }
             coordinator.tick();
             if (coordinator.failure().isPresent()) {
@@ -458,6 +474,40 @@ final class CoordinatorService implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Which channel topics are gone or were recreated since this process started (their topic id
+     * changed): a description for the failure, or null if all are as they were — or if the broker
+     * could not be asked now (not evidence either way).
+     */
+    private String lostChannelTopics() {
+        Map<String, String> topicOf = new LinkedHashMap<>();
+        for (PhysicalPlan.Edge e : plan.channels().values()) {
+            topicOf.put(e.channel().toString(), e.topic());
+        }
+        Map<String, String> current;
+        try {
+            current = process.topics().topicIds(topicOf.values());
+        } catch (RuntimeException e) {
+            return null;
+        }
+        List<String> lost = new ArrayList<>();
+        Map<String, String> started = process.channelTopicIds();
+        topicOf.forEach((channel, topic) -> {
+            String id = current.get(topic);
+            String was = started.get(channel);
+            if (id == null) {
+                lost.add("'" + topic + "' (channel " + channel + ") was deleted");
+            } else if (was != null && !was.equals(id)) {
+                lost.add("'" + topic + "' (channel " + channel + ") was deleted and recreated (topic id was " + was
+                        + ", is " + id + ")");
+            }
+        });
+        return lost.isEmpty() ? null : "channel topics were deleted under the running job, with the records in"
+                + " flight on them: " + String.join("; ", lost) + ". The job stops (a restore would replay records"
+                + " that are gone); restore from a checkpoint taken before only if you recreate nothing, or start"
+                + " fresh explicitly";
     }
 
     /** A channel topic deleted and recreated since the checkpoint lost the in-flight records it references. */

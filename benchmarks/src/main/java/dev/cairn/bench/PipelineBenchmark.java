@@ -65,6 +65,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -99,7 +100,7 @@ public final class PipelineBenchmark {
     static final int VALUE_BYTES = 100;
 
     boolean quick;
-    List<String> workloads = List.of("wordcount", "stateless", "checkpoint", "backlog");
+    List<String> workloads = List.of("wordcount", "stateless", "checkpoint", "backlog", "restore");
     List<String> wordcountVariants = List.of("raw", "streams-alos", "streams-eos", "cairn-alos", "cairn-eos");
     List<String> statelessVariants = List.of("raw", "cairn-checkpoints", "cairn-no-checkpoints");
     int rounds = 3;
@@ -109,6 +110,7 @@ public final class PipelineBenchmark {
     int pacedSeconds = 45;
     int backlogRecords = 1_000_000;
     int backlogSeconds = 25;
+    int restoreKeys = 1_000_000;
     Path dir = Path.of(System.getProperty("java.io.tmpdir"), "cairn-bench-pipeline");
     Path out = Path.of("benchmarks/results");
     String name = "pipeline";
@@ -132,6 +134,7 @@ public final class PipelineBenchmark {
             pacedSeconds = 15;
             backlogRecords = 1_000_000;
             backlogSeconds = 15;
+            restoreKeys = 100_000;
         }
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--quick")) {
@@ -152,6 +155,7 @@ public final class PipelineBenchmark {
                 case "--paced-seconds" -> pacedSeconds = Integer.parseInt(v);
                 case "--backlog-records" -> backlogRecords = Integer.parseInt(v);
                 case "--backlog-seconds" -> backlogSeconds = Integer.parseInt(v);
+                case "--restore-keys" -> restoreKeys = Integer.parseInt(v);
                 case "--dir" -> dir = Path.of(v);
                 case "--out" -> out = Path.of(v);
                 case "--name" -> name = v;
@@ -182,6 +186,7 @@ public final class PipelineBenchmark {
                     case "stateless" -> stateless();
                     case "checkpoint" -> pacedCheckpoints();
                     case "backlog" -> backlog();
+                    case "restore" -> restore();
                     default -> throw new IllegalArgumentException("unknown workload " + w);
                 }
                 write(); // after every workload: a partial result survives an interrupted run
@@ -200,6 +205,11 @@ public final class PipelineBenchmark {
                Map<String, Object> extra) {
         double perSecond() {
             return records / (wallNanos / 1e9);
+        }
+
+        /** Throughput from the first output to the last: start-up left out. */
+        double steadyPerSecond() {
+            return records / (Math.max(1, wallNanos - firstOutputNanos) / 1e9);
         }
     }
 
@@ -725,6 +735,259 @@ public final class PipelineBenchmark {
     }
 
     // ------------------------------------------------------------------------------------------
+    // restore: Kafka Streams from its changelog onto an empty state directory vs cairn from a checkpoint
+
+    /** Keeps the latest value per key in RocksDB state and emits (key, 8-byte sequence). */
+    static final class Store implements Operator {
+        private final String to;
+        private KeyedState<String, byte[]> values;
+        private long seq;
+
+        Store(String to) {
+            this.to = to;
+        }
+
+        @Override
+        public void open(OperatorContext context) {
+            values = context.state().keyed("values", Serdes.string(), Serdes.bytes());
+        }
+
+        @Override
+        public void process(Record record, Emitter out) {
+            values.put(new String(record.key(), StandardCharsets.UTF_8), record.value());
+            out.emit(to, record.key(), longBytes(++seq));
+        }
+    }
+
+    void restore() throws Exception {
+        String in = "restore-in-" + (++runSeq);
+        broker.createTopic(in, 1);
+        SplittableRandom random = new SplittableRandom(5);
+        long t0 = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> p = producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024))) {
+            for (int i = 0; i < restoreKeys; i++) {
+                byte[] v = new byte[VALUE_BYTES];
+                random.nextBytes(v);
+                p.send(new ProducerRecord<>(in, key(i), v));
+            }
+            p.flush();
+        }
+        log("restore: %d keys produced in %d ms", restoreKeys, ms(System.nanoTime() - t0));
+        long stateBytes = (long) restoreKeys * (8 + VALUE_BYTES);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("description", String.format(Locale.ROOT, "%d distinct keys (8-character keys, %d-byte random values,"
+                + " about %d MB of state) loaded through a keep-latest-value store (Kafka Streams: groupByKey().reduce,"
+                + " at_least_once, commit interval %d ms, cache 0; cairn: source+store+sink chained, checkpoints every"
+                + " %d ms, RocksDB). Then the instance stops (Kafka Streams: close and leave the group; cairn: stop with a"
+                + " final checkpoint), one new record is written to the input, and a new instance starts with an empty"
+                + " local state directory. Measured: start of the new instance → the new record's output readable."
+                + " Kafka hops: in → out (+ Kafka Streams' changelog; cairn's control topic).",
+                restoreKeys, VALUE_BYTES, stateBytes >> 20, intervalMs, intervalMs));
+        r.put("stateBytesApprox", stateBytes);
+        md.append("## Restore (issue 8)\n\n").append(r.get("description")).append("\n\n");
+        md.append("| system | load s | restore: start → first new output s | notes |\n|---|---|---|---|\n");
+        Map<String, Object> streams = restoreStreams(in);
+        Map<String, Object> cairn = restoreCairn(in);
+        r.put("streams", streams);
+        r.put("cairn", cairn);
+        double ratio = ((Number) streams.get("restoreMillis")).doubleValue() / ((Number) cairn.get("restoreMillis")).doubleValue();
+        r.put("ratio", round3(ratio));
+        r.put("target", "Kafka Streams restore time / cairn restore time ≥ 5 at 100 MB (one round: no spread)");
+        r.put("met", ratio >= 5);
+        md.append(String.format(Locale.ROOT, "%nKafka Streams / cairn restore time: %.2f (target ≥ 5 at 100 MB: %s; one"
+                + " round each, so no spread).%n%n", ratio, ratio >= 5 ? "met" : "**missed**"));
+        results.put("restore", r);
+    }
+
+    static byte[] key(int i) {
+        return String.format(Locale.ROOT, "k%07d", i).getBytes(StandardCharsets.UTF_8);
+    }
+
+    Map<String, Object> restoreStreams(String in) throws Exception {
+        String outTopic = "restore-out-" + (++runSeq);
+        broker.createTopic(outTopic, 1);
+        String app = "bench-restore-" + runSeq;
+        StreamsBuilder sb = new StreamsBuilder();
+        sb.stream(in, Consumed.with(org.apache.kafka.common.serialization.Serdes.String(),
+                        org.apache.kafka.common.serialization.Serdes.ByteArray()))
+                .groupByKey()
+                .reduce((a, b) -> b, Materialized.<String, byte[], org.apache.kafka.streams.state.KeyValueStore<
+                                org.apache.kafka.common.utils.Bytes, byte[]>>as("values")
+                        .withKeySerde(org.apache.kafka.common.serialization.Serdes.String())
+                        .withValueSerde(org.apache.kafka.common.serialization.Serdes.ByteArray()))
+                .toStream()
+                .mapValues(v -> longBytes(v.length))
+                .to(outTopic, Produced.with(org.apache.kafka.common.serialization.Serdes.String(),
+                        org.apache.kafka.common.serialization.Serdes.ByteArray()));
+        org.apache.kafka.streams.Topology topology = sb.build();
+        Function<String, Properties> props = stateDir -> {
+            Properties p = new Properties();
+            p.put(StreamsConfig.APPLICATION_ID_CONFIG, app);
+            p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+            p.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve(stateDir).toString());
+            p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+            p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, intervalMs);
+            p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+            p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+            return p;
+        };
+        long loadNanos;
+        try (OutputReader reader = new OutputReader(outTopic, restoreKeys, true, false)) {
+            long t0 = System.nanoTime();
+            reader.start(t0);
+            KafkaStreams streams = new KafkaStreams(topology, props.apply("streams-restore-a"));
+            try {
+                streams.start();
+                reader.await(timeout(restoreKeys));
+                loadNanos = System.nanoTime() - t0;
+            } finally {
+                streams.close(org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
+                        org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                        .withTimeout(Duration.ofSeconds(60)));
+            }
+        }
+        log("restore: Kafka Streams loaded %d keys in %d ms", restoreKeys, ms(loadNanos));
+        deleteTree(dir.resolve("streams-restore-a"));
+        byte[] probe = "probe".getBytes(StandardCharsets.UTF_8);
+        long restoreNanos;
+        try (OutputReader reader = new OutputReader(outTopic, 1, true, false)) {
+            reader.fromEnd = true;
+            reader.waitForKey = probe;
+            reader.start(System.nanoTime());
+            try (KafkaProducer<byte[], byte[]> p = producer(Map.of())) {
+                p.send(new ProducerRecord<>(in, probe, new byte[VALUE_BYTES])).get();
+            }
+            long t0 = System.nanoTime();
+            reader.startNanos = t0;
+            KafkaStreams streams = new KafkaStreams(topology, props.apply("streams-restore-b"));
+            try {
+                streams.start();
+                reader.await(timeout(restoreKeys));
+                restoreNanos = reader.doneNanos - t0;
+            } finally {
+                streams.close(Duration.ofSeconds(60));
+                streams.cleanUp();
+            }
+        }
+        deleteTree(dir.resolve("streams-restore-b"));
+        log("restore: Kafka Streams restored in %d ms", ms(restoreNanos));
+        md.append(String.format(Locale.ROOT, "| Kafka Streams (changelog → empty state directory) | %.1f | %.2f | old member left the group |%n",
+                loadNanos / 1e9, restoreNanos / 1e9));
+        return Map.of("loadMillis", ms(loadNanos), "restoreMillis", ms(restoreNanos));
+    }
+
+    long restoreStart;
+
+    Map<String, Object> restoreCairn(String in) throws Exception {
+        String outTopic = "restore-out-" + (++runSeq);
+        broker.createTopic(outTopic, 1);
+        String id = "restore-" + runSeq;
+        Path root = dir.resolve("cairn").resolve(id);
+        Function<String, Job> job = local -> cairn(id, new Checkpoints(),
+                CheckpointConfig.builder().interval(Duration.ofMillis(intervalMs)).build())
+                .stateBackend(RocksDbStateBackend.builder().localDirectory(root.resolve(local)).build())
+                .source("src", in)
+                .operator("store", () -> new Store("out"))
+                .sink("out", outTopic)
+                .channel("src", "store").channel("store", "out")
+                .chain("src", "store", "out")
+                .build();
+        long loadNanos;
+        long checkpointBytes;
+        long finalCheckpoint;
+        try (OutputReader reader = new OutputReader(outTopic, restoreKeys, true, false)) {
+            long t0 = System.nanoTime();
+            reader.start(t0);
+            try (RunningJob running = job.apply("local-a").start()) {
+                reader.await(timeout(restoreKeys), running);
+                loadNanos = System.nanoTime() - t0;
+                if (!running.stopWithCheckpoint(Duration.ofSeconds(120))) {
+                    throw new IllegalStateException("cairn: the final checkpoint of " + id + " did not complete");
+                }
+                finalCheckpoint = running.latestCompletedCheckpoint();
+            }
+        }
+        checkpointBytes = directorySize(root.resolve("checkpoints"));
+        deleteTree(root.resolve("local-a"));
+        log("restore: cairn loaded %d keys in %d ms, final checkpoint %d, %d bytes under the checkpoint directory",
+                restoreKeys, ms(loadNanos), finalCheckpoint, checkpointBytes);
+        byte[] probe = "probe".getBytes(StandardCharsets.UTF_8);
+        long restoreNanos;
+        AtomicLong restoredNanos = new AtomicLong();
+        AtomicLong epochAt = new AtomicLong();
+        AtomicLong restoredAt = new AtomicLong();
+        try (OutputReader reader = new OutputReader(outTopic, 1, true, false)) {
+            reader.fromEnd = true;
+            reader.waitForKey = probe;
+            reader.start(System.nanoTime());
+            try (KafkaProducer<byte[], byte[]> p = producer(Map.of())) {
+                p.send(new ProducerRecord<>(in, probe, new byte[VALUE_BYTES])).get();
+            }
+            long t0 = System.nanoTime();
+            reader.startNanos = t0;
+            restoreStart = t0;
+            Job restored = cairn(id, new Checkpoints() {
+                @Override
+                public void onEpochStarted(int epoch, long restoredCheckpoint) {
+                    epochAt.compareAndSet(0, System.nanoTime());
+                }
+
+                @Override
+                public void onRestored(int epoch, long restoredCheckpoint, long nanos) {
+                    restoredNanos.set(nanos);
+                    restoredAt.compareAndSet(0, System.nanoTime());
+                }
+            }, CheckpointConfig.builder().interval(Duration.ofMillis(intervalMs)).build())
+                    .stateBackend(RocksDbStateBackend.builder().localDirectory(root.resolve("local-b")).build())
+                    .source("src", in)
+                    .operator("store", () -> new Store("out"))
+                    .sink("out", outTopic)
+                    .channel("src", "store").channel("store", "out")
+                    .chain("src", "store", "out")
+                    .build();
+            try (RunningJob running = restored.start()) {
+                reader.await(timeout(restoreKeys), running);
+                restoreNanos = reader.doneNanos - t0;
+                if (running.restoredCheckpoint() != finalCheckpoint) {
+                    throw new IllegalStateException("cairn restored checkpoint " + running.restoredCheckpoint()
+                            + ", expected the final one, " + finalCheckpoint);
+                }
+            }
+        } finally {
+            deleteTree(dir.resolve("cairn"));
+        }
+        log("restore: cairn restored checkpoint %d in %d ms (runner restore %d ms)", finalCheckpoint, ms(restoreNanos),
+                ms(restoredNanos.get()));
+        md.append(String.format(Locale.ROOT, "| cairn (checkpoint %d, %d MB on disk → empty local directory) | %.1f | %.2f |"
+                        + " start → epoch began %.2f s, → restored %.2f s (the runner's restore, its start → live input:"
+                        + " %.2f s), → output %.2f s |%n", finalCheckpoint, checkpointBytes >> 20,
+                loadNanos / 1e9, restoreNanos / 1e9, (epochAt.get() - restoreStart) / 1e9, (restoredAt.get() - restoreStart) / 1e9,
+                restoredNanos.get() / 1e9, restoreNanos / 1e9));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("loadMillis", ms(loadNanos));
+        m.put("restoreMillis", ms(restoreNanos));
+        m.put("runnerRestoreMillis", ms(restoredNanos.get()));
+        m.put("startToEpochMillis", ms(epochAt.get() - restoreStart));
+        m.put("startToRestoredMillis", ms(restoredAt.get() - restoreStart));
+        m.put("checkpointId", finalCheckpoint);
+        m.put("checkpointDirectoryBytes", checkpointBytes);
+        return m;
+    }
+
+    static long directorySize(Path p) throws IOException {
+        try (Stream<Path> s = Files.walk(p)) {
+            return s.filter(Files::isRegularFile).mapToLong(f -> {
+                try {
+                    return Files.size(f);
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).sum();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
     // shared machinery
 
     Job.Builder cairn(String id, Checkpoints cps, CheckpointConfig config) {
@@ -740,7 +1003,7 @@ public final class PipelineBenchmark {
     }
 
     /** Collects checkpoint durations (trigger → manifest committed) as the coordinator reports them. */
-    static final class Checkpoints implements JobListener {
+    static class Checkpoints implements JobListener {
         final Histogram durations = new Histogram(3);
         final List<Long> bytes = new CopyOnWriteArrayList<>();
         final AtomicLong failed = new AtomicLong();
@@ -808,6 +1071,9 @@ public final class PipelineBenchmark {
         volatile long firstNanos;
         volatile long doneNanos;
         volatile Throwable failure;
+        /** Done when a record with this key is read (instead of a count). */
+        volatile byte[] waitForKey;
+        boolean fromEnd;
         long startNanos;
         Thread thread;
         final AtomicBoolean closed = new AtomicBoolean();
@@ -829,7 +1095,12 @@ public final class PipelineBenchmark {
             this.startNanos = startNanos;
             TopicPartition tp = new TopicPartition(topic, 0);
             consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
+            if (fromEnd) {
+                consumer.seekToEnd(List.of(tp));
+                consumer.position(tp);
+            } else {
+                consumer.seekToBeginning(List.of(tp));
+            }
             thread = new Thread(() -> {
                 try {
                     while (!closed.get() && doneNanos == 0) {
@@ -846,8 +1117,16 @@ public final class PipelineBenchmark {
                                 }
                             }
                             count += rs.count();
+                            if (waitForKey != null) {
+                                for (ConsumerRecord<byte[], byte[]> r : rs) {
+                                    if (java.util.Arrays.equals(r.key(), waitForKey)) {
+                                        doneNanos = now;
+                                    }
+                                }
+                                continue;
+                            }
                         }
-                        if (count >= expected) {
+                        if (waitForKey == null && count >= expected) {
                             doneNanos = now;
                         }
                     }
@@ -972,8 +1251,8 @@ public final class PipelineBenchmark {
         Map<String, Object> median = new LinkedHashMap<>();
         Map<String, Object> variants = new LinkedHashMap<>();
         md.append("## ").append(workload).append("\n\n").append(description).append("\n\n");
-        md.append("| variant | Kafka hops | rounds | median ").append(unit).append(" | min–max | wall s (median) | first output s (median) | checkpoints/run | checkpoint p99 ms |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| variant | Kafka hops | rounds | median ").append(unit).append(" | min–max | wall s (median) | first output s (median) | first → last output, median /s | checkpoints/run | checkpoint p99 ms |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map.Entry<String, List<Run>> e : byVariant.entrySet()) {
             List<Run> rs = e.getValue();
             Map<String, Object> v = new LinkedHashMap<>();
@@ -988,6 +1267,7 @@ public final class PipelineBenchmark {
                     m.put("perSecond", Math.round(r.perSecond()));
                     m.put("wallMillis", ms(r.wallNanos()));
                     m.put("firstOutputMillis", ms(r.firstOutputNanos()));
+                    m.put("steadyPerSecond", Math.round(r.steadyPerSecond()));
                 }
                 m.putAll(r.extra());
                 list.add(m);
@@ -998,7 +1278,7 @@ public final class PipelineBenchmark {
                 v.put("available", false);
                 v.put("note", rs.get(0).note());
                 median.put(e.getKey(), "not available");
-                md.append(String.format(Locale.ROOT, "| %s | %s | – | not available | – | – | – | – | – |%n", e.getKey(),
+                md.append(String.format(Locale.ROOT, "| %s | %s | – | not available | – | – | – | – | – | – |%n", e.getKey(),
                         hops.getOrDefault(e.getKey(), "")));
             } else {
                 double[] rates = measured.stream().mapToDouble(Run::perSecond).sorted().toArray();
@@ -1020,9 +1300,11 @@ public final class PipelineBenchmark {
                         return ((Number) d.get("p99")).doubleValue();
                     }).sorted().toArray()));
                 }
-                md.append(String.format(Locale.ROOT, "| %s | %s | %d | %.0f | %.0f–%.0f | %.1f | %.1f | %s | %s |%n", e.getKey(),
+                double steady = medianOf(measured.stream().mapToDouble(Run::steadyPerSecond).sorted().toArray());
+                v.put("steadyMedian", Math.round(steady));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %d | %.0f | %.0f–%.0f | %.1f | %.1f | %.0f | %s | %s |%n", e.getKey(),
                         hops.getOrDefault(e.getKey(), ""), measured.size(), med, rates[0], rates[rates.length - 1], wall,
-                        first, cps, p99));
+                        first, steady, cps, p99));
             }
             variants.put(e.getKey(), v);
         }

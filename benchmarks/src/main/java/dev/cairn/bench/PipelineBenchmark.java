@@ -568,7 +568,7 @@ public final class PipelineBenchmark {
         broker.createTopic(outTopic, 1);
         Checkpoints cps = new Checkpoints();
         cps.ignoreBeforeNanos = System.nanoTime() + 5_000_000_000L; // the first seconds: start-up
-        MeterRegistry registry = new SimpleMeterRegistry();
+        MeterRegistry registry = registry();
         Job job = statelessJob("paced-" + runSeq, in, outTopic,
                 CheckpointConfig.builder().interval(Duration.ofMillis(intervalMs)).build(), cps)
                 .meterRegistry(registry).build();
@@ -699,7 +699,7 @@ public final class PipelineBenchmark {
             return false;
         };
         cps.all = all;
-        MeterRegistry registry = new SimpleMeterRegistry();
+        MeterRegistry registry = registry();
         Map<String, Object> kafka = new HashMap<>(broker.clientProperties());
         kafka.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(maxPoll));
         Job job = cairn("backlog-" + (++runSeq), cps, CheckpointConfig.builder().interval(Duration.ofMillis(intervalMs))
@@ -1390,11 +1390,38 @@ public final class PipelineBenchmark {
         return m;
     }
 
+    /** A registry that keeps p50/p99 of cairn's timers (over Micrometer's 2-minute window: longer than a run). */
+    static MeterRegistry registry() {
+        MeterRegistry r = new SimpleMeterRegistry();
+        r.config().meterFilter(new io.micrometer.core.instrument.config.MeterFilter() {
+            @Override
+            public io.micrometer.core.instrument.distribution.DistributionStatisticConfig configure(
+                    io.micrometer.core.instrument.Meter.Id id, io.micrometer.core.instrument.distribution.DistributionStatisticConfig config) {
+                if (id.getName().startsWith("cairn.")) {
+                    return io.micrometer.core.instrument.distribution.DistributionStatisticConfig.builder()
+                            .percentiles(0.5, 0.99).build().merge(config);
+                }
+                return config;
+            }
+        });
+        return r;
+    }
+
+    static double percentile(Timer t, double p) {
+        for (io.micrometer.core.instrument.distribution.ValueAtPercentile v : t.takeSnapshot().percentileValues()) {
+            if (Math.abs(v.percentile() - p) < 1e-9) {
+                return v.value(TimeUnit.MILLISECONDS);
+            }
+        }
+        return Double.NaN;
+    }
+
     static Map<String, Object> timers(MeterRegistry registry, String name) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (Timer t : registry.find(name).timers()) {
             m.put(t.getId().getTag("operator"), Map.of("count", t.count(),
-                    "meanMillis", round3(t.mean(TimeUnit.MILLISECONDS)), "maxMillis", round3(t.max(TimeUnit.MILLISECONDS))));
+                    "meanMillis", round3(t.mean(TimeUnit.MILLISECONDS)), "p50Millis", round3(percentile(t, 0.5)),
+                    "p99Millis", round3(percentile(t, 0.99)), "maxMillis", round3(t.max(TimeUnit.MILLISECONDS))));
         }
         return m;
     }
@@ -1402,8 +1429,8 @@ public final class PipelineBenchmark {
     static String timerText(MeterRegistry registry, String name) {
         List<String> parts = new ArrayList<>();
         for (Timer t : registry.find(name).timers()) {
-            parts.add(String.format(Locale.ROOT, "%s mean %.1f ms (%d snapshots)", t.getId().getTag("operator"),
-                    t.mean(TimeUnit.MILLISECONDS), t.count()));
+            parts.add(String.format(Locale.ROOT, "%s p50 %.1f / p99 %.1f / max %.1f ms (%d snapshots)", t.getId().getTag("operator"),
+                    percentile(t, 0.5), percentile(t, 0.99), t.max(TimeUnit.MILLISECONDS), t.count()));
         }
         Collections.sort(parts);
         return parts.isEmpty() ? "none recorded" : String.join(", ", parts);

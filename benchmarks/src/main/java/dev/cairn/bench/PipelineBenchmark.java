@@ -9,6 +9,7 @@ import dev.cairn.core.Operator;
 import dev.cairn.core.OperatorContext;
 import dev.cairn.core.Record;
 import dev.cairn.core.Serdes;
+import dev.cairn.core.ValueState;
 import dev.cairn.core.manifest.InputSnapshot;
 import dev.cairn.core.manifest.Manifest;
 import dev.cairn.kafka.Delivery;
@@ -100,7 +101,7 @@ public final class PipelineBenchmark {
     static final int VALUE_BYTES = 100;
 
     boolean quick;
-    List<String> workloads = List.of("wordcount", "stateless", "checkpoint", "backlog", "restore");
+    List<String> workloads = List.of("wordcount", "stateless", "checkpoint", "backlog", "bank", "restore");
     List<String> wordcountVariants = List.of("raw", "streams-alos", "streams-eos", "cairn-alos", "cairn-eos");
     List<String> statelessVariants = List.of("raw", "cairn-checkpoints", "cairn-no-checkpoints");
     int rounds = 3;
@@ -190,6 +191,7 @@ public final class PipelineBenchmark {
                         case "checkpoint" -> pacedCheckpoints();
                         case "backlog" -> backlog();
                         case "restore" -> restore();
+                        case "bank" -> bank();
                         default -> throw new IllegalArgumentException("unknown workload " + w);
                     }
                 } catch (Exception e) {
@@ -743,6 +745,147 @@ public final class PipelineBenchmark {
                 msOf(d.getMaxValue()), met ? "met" : "**missed**", timerText(registry, "cairn.operator.sync.pause")));
         log("backlog max.poll.records=%d: %s, referenced in flight %d–%d", maxPoll, cps.summary(), min, maxBacklog.get());
         return r;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // bank: a strongly connected (cyclic) topology
+
+    static final int ACCOUNTS = 3;
+
+    /**
+     * One account of a bank of {@link #ACCOUNTS}: a tick addressed to it sends a tenth of its balance
+     * to the next account; a transfer is added and, one time in four, a twentieth passed on, so money
+     * keeps circulating around the cycle. The balance lives in cairn state.
+     */
+    static final class Account implements Operator {
+        private final int index;
+        private final String next;
+        private ValueState<Long> balance;
+        private long random;
+
+        Account(int index) {
+            this.index = index;
+            this.next = "acct" + ((index + 1) % ACCOUNTS);
+            this.random = index + 1;
+        }
+
+        @Override
+        public void open(OperatorContext context) {
+            balance = context.state().value("balance", Serdes.longs());
+            if (!context.isRestored()) {
+                balance.set(1_000_000L);
+            }
+        }
+
+        @Override
+        public void process(Record record, Emitter out) {
+            long b = balance.get();
+            if (record.from().equals("ticks")) {
+                if (ByteBuffer.wrap(record.value()).getInt() != index) {
+                    return;
+                }
+                long amount = b / 10;
+                b -= amount;
+                out.emit(next, null, longBytes(amount));
+            } else {
+                b += ByteBuffer.wrap(record.value()).getLong();
+                random = random * 6364136223846793005L + 1442695040888963407L;
+                if ((random >>> 62) == 0) {
+                    long amount = b / 20;
+                    b -= amount;
+                    out.emit(next, null, longBytes(amount));
+                }
+            }
+            balance.set(b);
+        }
+    }
+
+    void bank() throws Exception {
+        String in = "bank-ticks-" + (++runSeq);
+        broker.createTopic(in, 1);
+        int ticks = quick ? 300_000 : 1_000_000;
+        try (KafkaProducer<byte[], byte[]> p = producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024))) {
+            for (int i = 0; i < ticks; i++) {
+                p.send(new ProducerRecord<>(in, null, ByteBuffer.allocate(4).putInt(i % ACCOUNTS).array()));
+            }
+            p.flush();
+        }
+        int window = 8;
+        Map<String, String> hops = new LinkedHashMap<>();
+        String h = "ticks topic broadcast to 3 accounts (3 channels) + 3 channels around the cycle acct0 → acct1 → acct2 → acct0";
+        hops.put("cairn-checkpoints", h);
+        hops.put("cairn-reference", h);
+        hops.put("cairn-no-checkpoints", h);
+        List<Run> runs = rounds("bank", List.of("cairn-checkpoints", "cairn-reference", "cairn-no-checkpoints"),
+                (variant, round) -> bankRun(variant, round, in, window));
+        summarise("bank", "records/s", runs, hops, List.of(
+                new Ratio("cairn-checkpoints", "cairn-no-checkpoints", 0.97, "bank: checkpoints every interval (copy mode) / off (target ≥ 0.97)"),
+                new Ratio("cairn-reference", "cairn-no-checkpoints", 0.97, "bank: checkpoints every interval (reference mode) / off")),
+                String.format(Locale.ROOT, "The bank (strongly connected): a tick source broadcast to %d accounts in a"
+                        + " cycle; ticks addressed to an account move a tenth of its balance on, a received transfer is"
+                        + " passed on one time in four. %d ticks queued. Throughput: records processed by the accounts"
+                        + " (ticks + transfers, Micrometer cairn.operator.records.in) per second over %d s, after 5 s"
+                        + " of warm-up within the run; \"wall\" here is that window, not a run to completion."
+                        + " Checkpoints every %d ms, unaligned (a cycle cannot be aligned), in copy mode (the default) and in"
+                        + " reference mode, vs periodic(false). In-flight records copied per checkpoint: Micrometer"
+                        + " cairn.operator.inflight.records, in each run's JSON.",
+                        ACCOUNTS, ticks, window, intervalMs));
+    }
+
+    Run bankRun(String variant, int round, String in, int window) throws Exception {
+        CheckpointConfig.Builder cb = CheckpointConfig.builder().interval(Duration.ofMillis(intervalMs));
+        if (variant.equals("cairn-no-checkpoints")) {
+            cb.periodic(false);
+        }
+        if (variant.equals("cairn-reference")) {
+            cb.inFlight(InFlightMode.REFERENCE);
+        }
+        Checkpoints cps = new Checkpoints();
+        MeterRegistry registry = registry();
+        Job.Builder b = cairn("bank-" + (++runSeq), cps, cb.build()).source("ticks", in).meterRegistry(registry);
+        for (int i = 0; i < ACCOUNTS; i++) {
+            final int index = i;
+            b.operator("acct" + i, () -> new Account(index));
+        }
+        for (int i = 0; i < ACCOUNTS; i++) {
+            b.channel("ticks", "acct" + i).channel("acct" + i, "acct" + ((i + 1) % ACCOUNTS));
+        }
+        Job job = b.build();
+        int w = round == 0 ? 3 : window;
+        try (RunningJob running = job.start()) {
+            java.util.function.LongSupplier processed = () -> (long) registry.find("cairn.operator.records.in").counters()
+                    .stream().filter(c -> c.getId().getTag("operator").startsWith("acct")).mapToDouble(
+                            io.micrometer.core.instrument.Counter::count).sum();
+            long startWait = System.nanoTime();
+            while (processed.getAsLong() == 0 && System.nanoTime() - startWait < 120_000_000_000L) {
+                LockSupport.parkNanos(50_000_000);
+            }
+            long firstNanos = System.nanoTime() - startWait;
+            LockSupport.parkNanos(5_000_000_000L); // every thread running, JIT warm
+            cps.ignoreBeforeNanos = System.nanoTime();
+            java.util.function.LongSupplier copied = () -> (long) registry.find("cairn.operator.inflight.records")
+                    .counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+            long c0 = processed.getAsLong();
+            long k0 = copied.getAsLong();
+            long t0 = System.nanoTime();
+            LockSupport.parkNanos(w * 1_000_000_000L);
+            long c1 = processed.getAsLong();
+            long k1 = copied.getAsLong();
+            long t1 = System.nanoTime();
+            cps.stopped = true;
+            if (running.failure().isPresent()) {
+                throw running.failure().get();
+            }
+            Map<String, Object> extra = new LinkedHashMap<>(cps.summary());
+            extra.put("inFlightRecordsCopied", k1 - k0);
+            extra.put("startToFirstRecordMillis", ms(firstNanos));
+            extra.put("syncPauseMillis", timers(registry, "cairn.operator.sync.pause"));
+            // firstOutputNanos 0: the window starts after warm-up, so "first → last" equals the window
+            return new Run(variant, round, c1 - c0, t1 - t0, 0, null, extra);
+        } finally {
+            deleteTree(dir.resolve("cairn"));
+        }
     }
 
     // ------------------------------------------------------------------------------------------

@@ -84,16 +84,20 @@ import java.util.stream.Stream;
  *       throughput: checkpoint duration (trigger to manifest committed) and end-to-end latency.</li>
  *   <li><b>backlog</b>: a million records queued on one channel in front of a slow operator,
  *       reference mode: checkpoint duration while the backlog stands.</li>
+ *   <li><b>bank</b>: a cyclic topology; records processed per second with checkpoints (copy and
+ *       reference mode) and without.</li>
+ *   <li><b>restore</b>: a million keys of state; Kafka Streams restoring its changelog onto an empty
+ *       state directory vs cairn restoring its final checkpoint, start → first new output.</li>
  * </ol>
  *
  * Every round runs each variant once, the order rotated from round to round (interleaved), after a
  * warm-up round whose figures are dropped. Records carry their own send time in the value
  * (channels send a null timestamp), so latency is measured from the value.
  *
- * <p>Usage: {@code PipelineBenchmark [--quick] [--workloads wordcount,stateless,checkpoint,backlog]
+ * <p>Usage: {@code PipelineBenchmark [--quick] [--workloads wordcount,stateless,checkpoint,backlog,bank,restore]
  * [--wordcount-variants raw,streams-alos,streams-eos,cairn-alos,cairn-eos] [--rounds N] [--lines N]
  * [--records N] [--interval-ms 1000] [--paced-seconds S] [--backlog-records N] [--backlog-seconds S]
- * [--dir PATH] [--out benchmarks/results] [--name pipeline]}
+ * [--restore-keys N] [--dir PATH] [--out benchmarks/results] [--name pipeline]}
  */
 public final class PipelineBenchmark {
     static final int WORDS_PER_LINE = 10;

@@ -1036,13 +1036,16 @@ public final class PipelineBenchmark {
     }
 
     long restoreStart;
+    long outputsUpToProbe;
+    String firstKeyAfterRestore;
 
     Map<String, Object> restoreCairn(String in) throws Exception {
         String outTopic = "restore-out-" + (++runSeq);
         broker.createTopic(outTopic, 1);
         String id = "restore-" + runSeq;
         Path root = dir.resolve("cairn").resolve(id);
-        Function<String, Job> job = local -> cairn(id, new Checkpoints(),
+        Checkpoints loadCps = new Checkpoints();
+        Function<String, Job> job = local -> cairn(id, loadCps,
                 CheckpointConfig.builder().interval(Duration.ofMillis(intervalMs)).build())
                 .stateBackend(RocksDbStateBackend.builder().localDirectory(root.resolve(local)).build())
                 .source("src", in)
@@ -1067,6 +1070,10 @@ public final class PipelineBenchmark {
             }
         }
         checkpointBytes = directorySize(root.resolve("checkpoints"));
+        Manifest lastManifest = loadCps.last;
+        String sourceOffsets = lastManifest == null ? "none" : lastManifest.checkpointId() + ": "
+                + lastManifest.operators().get("src").sourceOffsets();
+        log("restore: the last checkpoint completed while loading, with its source offsets: %s", sourceOffsets);
         deleteTree(root.resolve("local-a"));
         log("restore: cairn loaded %d keys in %d ms, final checkpoint %d, %d bytes under the checkpoint directory",
                 restoreKeys, ms(loadNanos), finalCheckpoint, checkpointBytes);
@@ -1107,6 +1114,8 @@ public final class PipelineBenchmark {
             try (RunningJob running = restored.start()) {
                 reader.await(timeout(restoreKeys), running);
                 restoreNanos = reader.doneNanos - t0;
+                outputsUpToProbe = reader.count;
+                firstKeyAfterRestore = reader.firstKey;
                 if (running.restoredCheckpoint() != finalCheckpoint) {
                     throw new IllegalStateException("cairn restored checkpoint " + running.restoredCheckpoint()
                             + ", expected the final one, " + finalCheckpoint);
@@ -1115,8 +1124,9 @@ public final class PipelineBenchmark {
         } finally {
             deleteTree(dir.resolve("cairn"));
         }
-        log("restore: cairn restored checkpoint %d in %d ms (runner restore %d ms)", finalCheckpoint, ms(restoreNanos),
-                ms(restoredNanos.get()));
+        log("restore: cairn restored checkpoint %d in %d ms (runner restore %d ms), %d outputs up to the new record's",
+                finalCheckpoint, ms(restoreNanos), ms(restoredNanos.get()), outputsUpToProbe);
+        log("restore: the first output after the restore has key %s", firstKeyAfterRestore);
         md.append(String.format(Locale.ROOT, "| cairn (checkpoint %d, %d MB on disk → empty local directory) | %.1f | %.2f |"
                         + " start → epoch began %.2f s, → restored %.2f s (the runner's restore, its start → live input:"
                         + " %.2f s), → output %.2f s |%n", finalCheckpoint, checkpointBytes >> 20,
@@ -1130,6 +1140,9 @@ public final class PipelineBenchmark {
         m.put("startToRestoredMillis", ms(restoredAt.get() - restoreStart));
         m.put("checkpointId", finalCheckpoint);
         m.put("checkpointDirectoryBytes", checkpointBytes);
+        m.put("outputsUpToTheNewRecord", outputsUpToProbe);
+        m.put("sourceOffsetsOfTheLastCheckpoint", sourceOffsets);
+        m.put("firstOutputKeyAfterRestore", firstKeyAfterRestore);
         return m;
     }
 
@@ -1170,9 +1183,11 @@ public final class PipelineBenchmark {
         volatile boolean stopped;
         volatile java.util.function.Predicate<Manifest> filter = m -> true;
         volatile Histogram all;
+        volatile Manifest last;
 
         @Override
         public synchronized void onCheckpointCompleted(Manifest manifest, long durationNanos) {
+            last = manifest;
             if (stopped || System.nanoTime() < ignoreBeforeNanos) {
                 return;
             }
@@ -1233,6 +1248,8 @@ public final class PipelineBenchmark {
         volatile byte[] waitForKey;
         /** Latency is recorded for records sent from then on (start-up left out). */
         volatile long latencyFromNanos = Long.MIN_VALUE;
+        /** The key of the first record read. */
+        volatile String firstKey;
         boolean fromEnd;
         long startNanos;
         Thread thread;
@@ -1269,6 +1286,8 @@ public final class PipelineBenchmark {
                         if (!rs.isEmpty()) {
                             if (firstNanos == 0) {
                                 firstNanos = now;
+                                ConsumerRecord<byte[], byte[]> f = rs.iterator().next();
+                                firstKey = f.key() == null ? "null" : new String(f.key(), StandardCharsets.UTF_8);
                             }
                             if (latency) {
                                 for (ConsumerRecord<byte[], byte[]> r : rs) {

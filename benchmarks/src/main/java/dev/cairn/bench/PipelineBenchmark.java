@@ -905,9 +905,14 @@ public final class PipelineBenchmark {
             this.to = to;
         }
 
+        /** At the last open: restored?, and did the state hold the first key (diagnosis of the restore). */
+        static final AtomicReference<String> OPENED = new AtomicReference<>();
+
         @Override
         public void open(OperatorContext context) {
             values = context.state().keyed("values", Serdes.string(), Serdes.bytes());
+            OPENED.set("isRestored=" + context.isRestored() + ", restoredFrom=" + context.restoredFrom()
+                    + ", state holds k0000000: " + (values.get("k0000000") != null));
         }
 
         @Override
@@ -1126,7 +1131,8 @@ public final class PipelineBenchmark {
         }
         log("restore: cairn restored checkpoint %d in %d ms (runner restore %d ms), %d outputs up to the new record's",
                 finalCheckpoint, ms(restoreNanos), ms(restoredNanos.get()), outputsUpToProbe);
-        log("restore: the first output after the restore has key %s", firstKeyAfterRestore);
+        log("restore: the first output after the restore has key %s; the store operator opened with %s",
+                firstKeyAfterRestore, Store.OPENED.get());
         md.append(String.format(Locale.ROOT, "| cairn (checkpoint %d, %d MB on disk → empty local directory) | %.1f | %.2f |"
                         + " start → epoch began %.2f s, → restored %.2f s (the runner's restore, its start → live input:"
                         + " %.2f s), → output %.2f s |%n", finalCheckpoint, checkpointBytes >> 20,
@@ -1143,6 +1149,7 @@ public final class PipelineBenchmark {
         m.put("outputsUpToTheNewRecord", outputsUpToProbe);
         m.put("sourceOffsetsOfTheLastCheckpoint", sourceOffsets);
         m.put("firstOutputKeyAfterRestore", firstKeyAfterRestore);
+        m.put("storeOpenedWith", String.valueOf(Store.OPENED.get()));
         return m;
     }
 

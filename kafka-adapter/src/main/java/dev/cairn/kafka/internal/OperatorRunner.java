@@ -108,6 +108,8 @@ final class OperatorRunner implements ProtocolPort, Runnable {
     private final Map<TopicPartition, Long> sourcePosition = new HashMap<>();
     private final Map<TopicPartition, Long> sourceBound = new HashMap<>();
     private final Map<String, KafkaSink> sinks = new HashMap<>();
+    /** Whether a member is an at-least-once sink (it writes through {@link #producer}). */
+    private boolean atLeastOnceSink;
 
     final ConcurrentLinkedQueue<ControlMessage> mailbox = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Runnable> completions = new ConcurrentLinkedQueue<>();
@@ -236,6 +238,7 @@ final class OperatorRunner implements ProtocolPort, Runnable {
                         plan.sinkTransactionalId(member.id()), plan.sinkCommitsTopic(), process.sinkMetrics(member.id()))
                         : KafkaSink.atLeastOnce(member.op().topic(), producer, this::fail);
                 sinks.put(member.id(), sink); // before open: close() closes what open() created if it fails
+                atLeastOnceSink |= !sink.exactlyOnce();
                 sink.open(settings.kafka(), process.topics(), storage, restore, settings.startTimeout());
             }
             operators.add(op);
@@ -790,6 +793,15 @@ final class OperatorRunner implements ProtocolPort, Runnable {
                 }
                 LocalSnapshot snapshot = new LocalSnapshot(node.id(), id, epoch, mode, d.state(), ins, outs,
                         d.sourceOffsets(), attributes, aux);
+                if (atLeastOnceSink) {
+                    // At least once means: what the sink wrote before its snapshot is in its topic once the
+                    // checkpoint completes. A marker's acknowledgement vouches for the records sent before
+                    // it on a channel, but a sink topic carries no marker, so wait for the sends themselves
+                    // (flush covers every send made before it, and their callbacks have run when it returns).
+                    // Without this a checkpoint could complete, and the job finish, with the output still in
+                    // the producer's buffer: a crash (or a kill after the job finished) lost it for good.
+                    producer.flush();
+                }
                 if (asyncFailure.get() != null) {
                     return; // a send failed: this node fails, and nothing it recorded may be acknowledged
                 }

@@ -258,6 +258,7 @@ public final class PipelineBenchmark {
                 new Ratio("cairn-alos", "raw", 0.8, "cairn at-least-once / raw clients (issue 8 target for exactly-once: ≥ 0.8)"),
                 new Ratio("cairn-eos", "raw", 0.8, "cairn exactly-once / raw clients (target ≥ 0.8)"),
                 new Ratio("cairn-eos", "streams-eos", 1.5, "cairn exactly-once / Kafka Streams exactly_once_v2 (target ≥ 1.5)"),
+                new Ratio("cairn-eos", "cairn-alos", 0, "cairn exactly-once / cairn at-least-once (issue 6: the cost of the transactional sink)"),
                 new Ratio("cairn-alos", "streams-alos", 0, "cairn at-least-once / Kafka Streams at_least_once"),
                 new Ratio("cairn-alos", "streams-eos", 0, "cairn at-least-once / Kafka Streams exactly_once_v2"),
                 new Ratio("streams-eos", "raw", 0, "Kafka Streams exactly_once_v2 / raw clients")),

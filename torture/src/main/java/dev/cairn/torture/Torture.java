@@ -388,7 +388,18 @@ public final class Torture implements Callable<Integer> {
         return expected;
     }
 
-    private void checkWordCount(String jobId, String topic, Map<String, Long> expected) {
+    /** The partition's end for read_uncommitted: every record written, committed or not. */
+    private long highWatermark(TopicPartition tp) {
+        Map<String, Object> p = new HashMap<>(broker.clientProperties());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
+            return c.endOffsets(List.of(tp)).get(tp);
+        }
+    }
+
+    private void checkWordCount(String jobId, String topic, Map<String, Long> expected) throws InterruptedException {
         Map<String, Object> p = new HashMap<>(broker.clientProperties());
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
@@ -398,7 +409,20 @@ public final class Torture implements Callable<Integer> {
             TopicPartition tp = new TopicPartition(topic, 0);
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));
+            // A commit's markers land a moment after commitTransaction returns: until then the last
+            // stable offset (read_committed's end) lags the high watermark, and reading to it would
+            // miss the last commit. Wait for them to meet; a transaction still open after a minute
+            // is itself a finding.
             long end = c.endOffsets(List.of(tp)).get(tp);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+            while (end < highWatermark(tp) && System.nanoTime() < deadline) {
+                Thread.sleep(100); // polling the broker's offsets, not synchronizing threads
+                end = c.endOffsets(List.of(tp)).get(tp);
+            }
+            if (end < highWatermark(tp)) {
+                violations.add(jobId + ": a transaction on '" + topic + "' stayed open a minute after the job finished"
+                        + " (last stable offset " + end + " < high watermark " + highWatermark(tp) + ")");
+            }
             while (c.position(tp) < end) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
                     seen.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>())

@@ -19,6 +19,7 @@ import dev.cairn.kafka.JobListener;
 import dev.cairn.kafka.RunningJob;
 import dev.cairn.state.RocksDbStateBackend;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -28,7 +29,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -94,13 +94,8 @@ public final class BankDemo implements Callable<Integer> {
                     + "which is cyclic, refuses ALIGNED with the cycle named.")
     AlignmentMode alignment;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...",
-            description = "Use this Kafka cluster instead of the embedded broker.")
-    String bootstrapServers;
-
-    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
-            description = "A Kafka client property for --bootstrap-servers (repeatable), e.g. security settings.")
-    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+    @Mixin
+    KafkaOptions kafkaOptions = new KafkaOptions();
 
     @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1",
             description = "Seed of the accounts' random transfers (default: ${DEFAULT-VALUE}).")
@@ -123,7 +118,7 @@ public final class BankDemo implements Callable<Integer> {
                 recovery, new JobListener() {
                 });
 
-        try (KafkaConnection kafka = KafkaConnection.open(bootstrapServers, kafkaProperties, dir)) {
+        try (KafkaConnection kafka = kafkaOptions.open(dir)) {
             out.printf("cairn demo bank: %d accounts on %s, %d transfers/s, a checkpoint every %s, in-flight %s, "
                             + "alignment %s; data in %s%n", accounts, kafka.description(), rate, human(interval),
                     inFlight, alignment, dir);
@@ -150,9 +145,7 @@ public final class BankDemo implements Callable<Integer> {
         if (interval.compareTo(Duration.ofMillis(50)) < 0) {
             throw usage("--checkpoint-interval must be at least 50ms, was " + human(interval));
         }
-        if (!kafkaProperties.isEmpty() && bootstrapServers == null) {
-            throw usage("--kafka-property applies to an external cluster: add --bootstrap-servers");
-        }
+        kafkaOptions.validate();
     }
 
     /**

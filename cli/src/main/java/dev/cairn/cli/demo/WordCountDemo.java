@@ -24,6 +24,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,7 +35,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -92,13 +92,8 @@ public final class WordCountDemo implements Callable<Integer> {
             description = "REFERENCE or COPY (default: ${DEFAULT-VALUE}).")
     InFlightMode inFlight;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...",
-            description = "Use this Kafka cluster instead of the embedded broker.")
-    String bootstrapServers;
-
-    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
-            description = "A Kafka client property for --bootstrap-servers (repeatable), e.g. security settings.")
-    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+    @Mixin
+    KafkaOptions kafkaOptions = new KafkaOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -106,18 +101,16 @@ public final class WordCountDemo implements Callable<Integer> {
             throw new CliException(ExitCode.USAGE, "--checkpoint-interval must be at least 50ms, was "
                     + BankDemo.human(interval));
         }
-        if (!kafkaProperties.isEmpty() && bootstrapServers == null) {
-            throw new CliException(ExitCode.USAGE, "--kafka-property applies to an external cluster: add --bootstrap-servers");
-        }
+        kafkaOptions.validate();
         DemoLogging.quietBroker();
         PrintWriter out = spec.commandLine().getOut();
         Path dir = dataDir.toAbsolutePath().normalize();
         if (mode.dump) {
-            if (!Files.isDirectory(dir.resolve("kafka")) && bootstrapServers == null) {
+            if (!Files.isDirectory(dir.resolve("kafka")) && !kafkaOptions.external()) {
                 throw new CliException(ExitCode.NOT_FOUND, "no word count output in " + dir
                         + ": run 'cairn demo wordcount --input FILE --data-dir " + dir + "' first");
             }
-            try (KafkaConnection kafka = KafkaConnection.open(bootstrapServers, kafkaProperties, dir)) {
+            try (KafkaConnection kafka = kafkaOptions.open(dir)) {
                 dump(kafka, out);
                 return ExitCode.OK;
             }
@@ -129,7 +122,7 @@ public final class WordCountDemo implements Callable<Integer> {
         InputLoader.validate(mode.input); // a bad line is named before any broker starts
         Path checkpoints = DemoDirectories.prepare(dir, "checkpoints");
         Path rocksdb = DemoDirectories.prepare(dir, "rocksdb");
-        try (KafkaConnection kafka = KafkaConnection.open(bootstrapServers, kafkaProperties, dir)) {
+        try (KafkaConnection kafka = kafkaOptions.open(dir)) {
             out.println("cairn demo wordcount on " + kafka.description() + "; data in " + dir);
             kafka.ensureTopic(INPUT_TOPIC);
             kafka.ensureTopic(LOADED_TOPIC);
